@@ -1,0 +1,40 @@
+# Two commands that work on a fresh machine with Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local development: plain HTTP, debug pages, SQLite, in-memory channel layer, offline model.
+DEV_ENV := DEBUG=true SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
+	SECURE_HSTS_SECONDS=0 SECURE_PROXY_SSL_HEADER=false AGENT_MODEL=$${AGENT_MODEL:-local}
+# App limit on chat text is 4000 characters; daphne refuses anything far larger before it reaches us.
+DAPHNE_FLAGS := --websocket-max-message-size 65536 --websocket-max-frame-size 65536 --application-close-timeout 5
+
+.PHONY: run test install migrate bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+
+run: migrate
+	@echo ""
+	@echo "  Todo agent is starting at http://$(HOST):$(PORT)/  (sign up there; Ctrl+C stops it)"
+	@echo ""
+	$(DEV_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) todo_project.asgi:application
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

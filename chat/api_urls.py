@@ -1,0 +1,2 @@
+app_name = "chat_api"
+urlpatterns: list = []

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from . import services
+from .models import Task
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    """Support staff see everyone's tasks; edits go through the services like any other door."""
+
+    list_display = ("id", "title", "owner", "priority", "due_date", "completed", "created_at")
+    list_filter = ("completed", "priority", ("due_date", admin.DateFieldListFilter))
+    search_fields = ("title", "owner__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("owner",)
+    readonly_fields = ("completed_at", "created_at", "updated_at")
+    fields = ("owner", "title", "description", "priority", "due_date", "completed", "completed_at", "created_at", "updated_at")
+    raw_id_fields = ("owner",)
+    ordering = ("-created_at",)
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in ("title", "description", "priority", "due_date")}
+        if change:
+            saved = services.task_update(
+                user=obj.owner, task_id=obj.pk, completed=form.cleaned_data["completed"], **data
+            )
+        else:
+            saved = services.task_create(owner=obj.owner, **data)
+            if form.cleaned_data.get("completed"):
+                saved = services.task_complete(user=obj.owner, task_id=saved.pk)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.task_delete(user=obj.owner, task_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for task in queryset.select_related("owner"):
+            services.task_delete(user=task.owner, task_id=task.pk)

@@ -1,0 +1,43 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+
+from . import selectors, services
+from .serializers import TaskListQuerySerializer, TaskSerializer
+
+
+class TaskViewSet(viewsets.ModelViewSet):
+    """The caller's tasks. Another user's task answers 404, exactly like a missing one."""
+
+    serializer_class = TaskSerializer
+    queryset = selectors.Task.objects.none()  # for the schema; get_queryset is what runs
+
+    def get_queryset(self):
+        if self.action == "list":
+            query = TaskListQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            data = {k: v for k, v in query.validated_data.items() if k not in ("limit", "offset")}
+            return selectors.task_list(
+                user=self.request.user, filters=selectors.TaskFilters(**data), today=timezone.localdate()
+            )
+        return selectors.task_list(user=self.request.user)
+
+    def get_object(self):
+        task = selectors.task_get(user=self.request.user, task_id=self.kwargs["pk"])
+        self.check_object_permissions(self.request, task)
+        return task
+
+    @extend_schema(parameters=[TaskListQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.task_create(owner=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.task_update(
+            user=self.request.user, task_id=serializer.instance.pk, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.task_delete(user=self.request.user, task_id=instance.pk)

@@ -1,0 +1,156 @@
+"""Every write of tasks. Keyword-only, owner-scoped, validated with full_clean(),
+transactional, and announced to the owner's pages after commit."""
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .events import announce_after_commit
+from .models import Priority, Task
+from .selectors import task_get
+
+# Sentinel so `task_update` can tell "leave as is" from "clear it" (due_date=None).
+UNSET: Any = object()
+EDITABLE_FIELDS = ("title", "description", "priority", "due_date")
+
+
+def task_payload(task: Task) -> dict[str, Any]:
+    """The task as the API and the live-update frames show it."""
+    from .serializers import TaskSerializer
+
+    return dict(TaskSerializer(task).data)
+
+
+def _clean_text(value: Any, field: str) -> Any:
+    if value is None and field == "description":
+        return ""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _validate_and_save(task: Task) -> None:
+    task.full_clean(exclude=["owner"])
+    task.save()
+
+
+def task_create(
+    *,
+    owner: AbstractBaseUser,
+    title: str,
+    description: str = "",
+    priority: str = Priority.MEDIUM,
+    due_date: date | None = None,
+) -> Task:
+    task = Task(
+        owner=owner,
+        title=_clean_text(title, "title"),
+        description=_clean_text(description, "description"),
+        priority=priority or Priority.MEDIUM,
+        due_date=due_date,
+    )
+    with transaction.atomic():
+        _validate_and_save(task)
+        announce_after_commit(owner.pk, "created", task_payload(task))
+    return task
+
+
+def task_update(
+    *,
+    user: AbstractBaseUser,
+    task_id: int,
+    title: str = UNSET,
+    description: str = UNSET,
+    priority: str = UNSET,
+    due_date: date | None = UNSET,
+    completed: bool = UNSET,
+) -> Task:
+    with transaction.atomic():
+        task = _locked(user, task_id)
+        changes = {"title": title, "description": description, "priority": priority, "due_date": due_date}
+        for field, value in changes.items():
+            if value is not UNSET:
+                setattr(task, field, _clean_text(value, field))
+        if completed is not UNSET and completed is not None:
+            _set_completed(task, bool(completed))
+        _validate_and_save(task)
+        announce_after_commit(user.pk, "updated", task_payload(task))
+    return task
+
+
+def _locked(user: AbstractBaseUser, task_id: int) -> Task:
+    task = task_get(user=user, task_id=task_id)
+    # Re-read under a row lock so concurrent edits apply one after the other.
+    return type(task).objects.select_for_update().get(pk=task.pk)
+
+
+def _set_completed(task: Task, completed: bool) -> None:
+    if completed and not task.completed:
+        task.completed, task.completed_at = True, timezone.now()
+    elif not completed and task.completed:
+        task.completed, task.completed_at = False, None
+
+
+def task_complete(*, user: AbstractBaseUser, task_id: int) -> Task:
+    with transaction.atomic():
+        task = _locked(user, task_id)
+        _set_completed(task, True)
+        _validate_and_save(task)
+        announce_after_commit(user.pk, "completed", task_payload(task))
+    return task
+
+
+def task_reopen(*, user: AbstractBaseUser, task_id: int) -> Task:
+    with transaction.atomic():
+        task = _locked(user, task_id)
+        _set_completed(task, False)
+        _validate_and_save(task)
+        announce_after_commit(user.pk, "reopened", task_payload(task))
+    return task
+
+
+def task_delete(*, user: AbstractBaseUser, task_id: int) -> Task:
+    """Deletes the task and returns the (now unsaved) instance so callers can name it."""
+    with transaction.atomic():
+        task = _locked(user, task_id)
+        payload = task_payload(task)
+        task.delete()
+        task.id = payload["id"]
+        announce_after_commit(user.pk, "deleted", payload)
+    return task
+
+
+def task_delete_completed(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
+    """Deletes all the user's completed tasks at once; returns what was deleted (id, title)."""
+    with transaction.atomic():
+        doomed = list(Task.objects.select_for_update().filter(owner_id=user.pk, completed=True).values("id", "title"))
+        if doomed:
+            Task.objects.filter(owner_id=user.pk, completed=True).delete()
+            announce_after_commit(user.pk, "deleted_completed", None)
+    return doomed
+
+
+def task_delete_all(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
+    """Deletes every task of the user at once (after the agent has asked for confirmation)."""
+    with transaction.atomic():
+        doomed = list(Task.objects.select_for_update().filter(owner_id=user.pk).values("id", "title"))
+        if doomed:
+            Task.objects.filter(owner_id=user.pk).delete()
+            announce_after_commit(user.pk, "deleted_all", None)
+    return doomed
+
+
+__all__ = [
+    "ValidationError",
+    "task_create",
+    "task_update",
+    "task_complete",
+    "task_reopen",
+    "task_delete",
+    "task_delete_completed",
+    "task_delete_all",
+    "task_payload",
+    "UNSET",
+]

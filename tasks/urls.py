@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tasks"
+
+urlpatterns = [
+    path("", views.task_list_page, name="list"),
+    path("new/", views.task_create_page, name="create"),
+    path("<int:task_id>/edit/", views.task_edit_page, name="edit"),
+    path("<int:task_id>/toggle/", views.task_toggle_page, name="toggle"),
+    path("<int:task_id>/delete/", views.task_delete_page, name="delete"),
+]

@@ -1,0 +1,113 @@
+"""The task list pages: plain forms that work without JavaScript, every write through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import TaskForm
+
+FILTERS = {
+    "all": selectors.TaskFilters(),
+    "pending": selectors.TaskFilters(completed=False),
+    "completed": selectors.TaskFilters(completed=True),
+    "overdue": selectors.TaskFilters(overdue=True, ordering="due_date"),
+}
+PAGE_SIZE = 50
+
+
+def _get_task_or_404(request, task_id):
+    try:
+        return selectors.task_get(user=request.user, task_id=task_id)
+    except selectors.TaskNotFound:
+        raise Http404("No such task") from None
+
+
+def _back(request):
+    show = request.POST.get("show") or request.GET.get("show")
+    url = redirect("tasks:list").url
+    return redirect(f"{url}?show={show}" if show in FILTERS else url)
+
+
+def _apply_service_errors(form: TaskForm, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _list_context(request, form: TaskForm | None = None) -> dict:
+    show = request.GET.get("show", "all")
+    if show not in FILTERS:
+        show = "all"
+    today = timezone.localdate()
+    tasks = selectors.task_list(user=request.user, filters=FILTERS[show], today=today)
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "form": form or TaskForm(),
+        "page": page,
+        "tasks": page.object_list,
+        "show": show,
+        "filters": list(FILTERS),
+        "counts": selectors.task_counts(user=request.user, today=today),
+        "today": today,
+    }
+
+
+@login_required
+def task_list_page(request):
+    return render(request, "tasks/task_list.html", _list_context(request))
+
+
+@login_required
+@require_POST
+def task_create_page(request):
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        try:
+            task = services.task_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Added “{task.title}”.")
+            return _back(request)
+    return render(request, "tasks/task_list.html", _list_context(request, form), status=400)
+
+
+@login_required
+def task_edit_page(request, task_id: int):
+    task = _get_task_or_404(request, task_id)
+    form = TaskForm(request.POST or None, instance=task)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_update(user=request.user, task_id=task.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return _back(request)
+    status = 400 if form.errors else 200
+    return render(request, "tasks/task_edit.html", {"form": form, "task": task}, status=status)
+
+
+@login_required
+@require_POST
+def task_toggle_page(request, task_id: int):
+    task = _get_task_or_404(request, task_id)
+    if task.completed:
+        services.task_reopen(user=request.user, task_id=task.pk)
+    else:
+        services.task_complete(user=request.user, task_id=task.pk)
+    return _back(request)
+
+
+@login_required
+@require_POST
+def task_delete_page(request, task_id: int):
+    task = _get_task_or_404(request, task_id)
+    services.task_delete(user=request.user, task_id=task.pk)
+    messages.success(request, f"Deleted “{task.title}”.")
+    return _back(request)

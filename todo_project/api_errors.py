@@ -1,0 +1,101 @@
+"""One shape for every /api/ error: {"detail": ..., "code": ...} plus field errors on 400.
+
+Django's ValidationError (raised by services' full_clean) becomes a 400, and a task that is
+missing or someone else's becomes the same 404.
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from tasks.selectors import TaskNotFound
+
+logger = logging.getLogger(__name__)
+
+
+def _first_message(errors: Any) -> str:
+    if isinstance(errors, dict):
+        for field, value in errors.items():
+            message = _first_message(value)
+            return message if field in ("non_field_errors", "__all__", "detail") else f"{field}: {message}"
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0])
+    return str(errors)
+
+
+def _codes(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {k: _codes(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [_codes(v) for v in detail]
+    return getattr(detail, "code", None)
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail={("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()})
+    elif isinstance(exc, (TaskNotFound, Http404)):
+        exc = exceptions.NotFound("Not found.")
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: Django's 500 handler answers (as JSON on /api/) and logs it
+
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        fields = data if isinstance(data, dict) else {"non_field_errors": data}
+        body = {"detail": _first_message(fields), "code": "invalid", **fields}
+    else:
+        detail = data.get("detail", data) if isinstance(data, dict) else data
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        body = {"detail": str(detail), "code": code}
+        if isinstance(data, dict):
+            body.update({k: v for k, v in data.items() if k not in ("detail", "code")})
+    response.data = body
+    return response
+
+
+def json_error(status_code: int, detail: str, code: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status_code)
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request, exception=None):
+    if is_api(request):
+        return json_error(status.HTTP_404_NOT_FOUND, "Not found.", "not_found")
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception, template_name="404.html")
+
+
+def handler500(request):
+    if is_api(request):
+        return json_error(status.HTTP_500_INTERNAL_SERVER_ERROR, "Server error.", "server_error")
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+def handler400(request, exception=None):
+    if is_api(request):
+        return json_error(status.HTTP_400_BAD_REQUEST, "Bad request.", "bad_request")
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if is_api(request):
+        return json_error(status.HTTP_403_FORBIDDEN, "Forbidden.", "forbidden")
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)

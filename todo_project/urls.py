@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from tasks.api import TaskViewSet
+
+from . import accounts
+from .health import health
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("tasks", TaskViewSet, basename="task")
+
+api_patterns = [
+    path("auth/register/", accounts.RegisterView.as_view(), name="register"),
+    path("auth/token/", accounts.ThrottledTokenObtainPairView.as_view(), name="token_obtain"),
+    path("auth/token/refresh/", accounts.TokenRefreshView.as_view(), name="token_refresh"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include("chat.api_urls")),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="chat:app", permanent=False)),
+    path("health/", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("accounts/signup/", accounts.signup_page, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tasks/", include("tasks.urls")),
+    path("chat/", include("chat.urls")),
+]
+
+handler400 = "todo_project.api_errors.handler400"
+handler403 = "todo_project.api_errors.handler403"
+handler404 = "todo_project.api_errors.handler404"
+handler500 = "todo_project.api_errors.handler500"
