@@ -1,2 +1,15 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
 app_name = "chat_api"
-urlpatterns: list = []
+
+router = SimpleRouter(trailing_slash=True)
+router.register("conversations", api.ConversationViewSet, basename="conversation")
+
+urlpatterns = [
+    path("chat/", api.ChatView.as_view(), name="chat"),
+    path("<int:user_id>/chat", api.UserChatView.as_view(), name="user-chat"),
+    *router.urls,
+]

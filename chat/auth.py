@@ -1,5 +1,104 @@
-from channels.auth import AuthMiddlewareStack
+"""Who is on the other end of a websocket: the session cookie (the page) or a JWT (API clients).
+
+Browsers cannot set headers on a websocket, so API clients send the access token as a
+subprotocol next to the real one: ``Sec-WebSocket-Protocol: todo.v1, access_token.<jwt>``.
+The server accepts with ``todo.v1`` only; the token is never echoed back.
+
+The scope gets ``user`` (AnonymousUser when nobody could be identified), ``auth_error``
+(``"unauthenticated"`` / ``"token_invalid"`` / ``"token_expired"`` or None) and
+``token_expires_at`` (epoch seconds, JWT only) so the consumer can re-check expiry on
+every message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels.auth import AuthMiddleware, get_user
+from channels.db import database_sync_to_async
+from channels.security.websocket import AllowedHostsOriginValidator
+from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+logger = logging.getLogger(__name__)
+
+PROTOCOL = "todo.v1"
+TOKEN_SUBPROTOCOL_PREFIX = "access_token."
 
 
-def SessionOrJWTAuthMiddleware(inner):  # noqa: N802 - placeholder until the consumer lands
-    return AuthMiddlewareStack(inner)
+def token_from_subprotocols(scope: dict[str, Any]) -> str | None:
+    for proto in scope.get("subprotocols") or []:
+        if isinstance(proto, str) and proto.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+            return proto[len(TOKEN_SUBPROTOCOL_PREFIX):]
+    return None
+
+
+def _origin_header(scope: dict[str, Any]) -> bytes | None:
+    for name, value in scope.get("headers") or []:
+        if name == b"origin":
+            return value
+    return None
+
+
+@database_sync_to_async
+def _user_for_token(raw: str) -> tuple[Any, str | None, int | None]:
+    """(user, auth_error, expires_at). One DB crossing; evaluated data only."""
+    try:
+        token = AccessToken(raw)
+    except TokenError as exc:
+        # simplejwt raises the same error class for expiry and forgery; the message tells them apart.
+        expired = "expired" in str(exc).lower()
+        return AnonymousUser(), ("token_expired" if expired else "token_invalid"), None
+    try:
+        # The same user checks as the HTTP API: the account exists and is active, and the token
+        # was issued under the current password (SIMPLE_JWT["CHECK_REVOKE_TOKEN"]).
+        user = JWTAuthentication().get_user(token)
+    except (AuthenticationFailed, InvalidToken):
+        return AnonymousUser(), "token_invalid", None
+    return user, None, int(token.payload["exp"])
+
+
+class SessionOrJWTAuth(AuthMiddleware):
+    """A JWT subprotocol wins when offered (a bad token is not rescued by a cookie); otherwise the session."""
+
+    async def resolve_scope(self, scope: dict[str, Any]) -> None:
+        raw = token_from_subprotocols(scope)
+        scope["token_expires_at"] = None
+        if raw is not None:
+            user, error, expires_at = await _user_for_token(raw)
+            scope["user"]._wrapped = user
+            scope["auth_error"] = error
+            scope["token_expires_at"] = expires_at
+            return
+        user = await get_user(scope)
+        scope["user"]._wrapped = user
+        scope["auth_error"] = None if user.is_authenticated else "unauthenticated"
+
+
+def SessionOrJWTAuthMiddleware(inner):  # noqa: N802 - reads like channels' AuthMiddlewareStack
+    return CookieMiddleware(SessionMiddleware(SessionOrJWTAuth(inner)))
+
+
+class OriginCheck:
+    """Origin checked against ALLOWED_HOSTS (channels' AllowedHostsOriginValidator).
+
+    A browser always sends Origin, so a missing Origin means a non-browser client. Those may
+    connect only with a JWT subprotocol (which is then the only credential read): cross-site
+    websocket hijacking rides on cookies, and a page cannot put a token in a victim's socket.
+    A foreign Origin is refused at the handshake (HTTP 403).
+    """
+
+    def __init__(self, application):
+        self.application = application
+        self.validated = AllowedHostsOriginValidator(application)
+
+    async def __call__(self, scope, receive, send):
+        if _origin_header(scope) is None and token_from_subprotocols(scope) is not None:
+            # The JWT path below never reads the cookie, so there is nothing to hijack.
+            return await self.application(scope, receive, send)
+        return await self.validated(scope, receive, send)

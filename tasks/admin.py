@@ -18,16 +18,16 @@ class TaskAdmin(admin.ModelAdmin):
     raw_id_fields = ("owner",)
     ordering = ("-created_at",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A task never changes hands: the services act for its owner, and the owner is fixed.
+        return (*self.readonly_fields, "owner") if obj is not None else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in ("title", "description", "priority", "due_date")}
+        data = {f: form.cleaned_data[f] for f in ("title", "description", "priority", "due_date", "completed")}
         if change:
-            saved = services.task_update(
-                user=obj.owner, task_id=obj.pk, completed=form.cleaned_data["completed"], **data
-            )
+            saved = services.task_update(user=obj.owner, task_id=obj.pk, **data)
         else:
             saved = services.task_create(owner=obj.owner, **data)
-            if form.cleaned_data.get("completed"):
-                saved = services.task_complete(user=obj.owner, task_id=saved.pk)
         obj.pk = saved.pk
         obj.refresh_from_db()
 

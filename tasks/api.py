@@ -1,11 +1,19 @@
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from . import selectors, services
 from .serializers import TaskListQuerySerializer, TaskSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List your tasks", parameters=[TaskListQuerySerializer]),
+    create=extend_schema(summary="Add a task"),
+    retrieve=extend_schema(summary="Get one of your tasks"),
+    update=extend_schema(summary="Replace a task's fields"),
+    partial_update=extend_schema(summary="Change some of a task's fields"),
+    destroy=extend_schema(summary="Delete a task"),
+)
 class TaskViewSet(viewsets.ModelViewSet):
     """The caller's tasks. Another user's task answers 404, exactly like a missing one."""
 
@@ -16,9 +24,10 @@ class TaskViewSet(viewsets.ModelViewSet):
         if self.action == "list":
             query = TaskListQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
-            data = {k: v for k, v in query.validated_data.items() if k not in ("limit", "offset")}
             return selectors.task_list(
-                user=self.request.user, filters=selectors.TaskFilters(**data), today=timezone.localdate()
+                user=self.request.user,
+                filters=selectors.TaskFilters(**query.validated_data),
+                today=timezone.localdate(),
             )
         return selectors.task_list(user=self.request.user)
 
@@ -26,10 +35,6 @@ class TaskViewSet(viewsets.ModelViewSet):
         task = selectors.task_get(user=self.request.user, task_id=self.kwargs["pk"])
         self.check_object_permissions(self.request, task)
         return task
-
-    @extend_schema(parameters=[TaskListQuerySerializer])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.instance = services.task_create(owner=self.request.user, **serializer.validated_data)

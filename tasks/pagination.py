@@ -1,8 +1,47 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
 
 class TaskPagination(LimitOffsetPagination):
-    """?limit=&offset= with a capped page size, so no request can ask for the whole table."""
+    """?limit=&offset= with a capped page size, so no request can ask for the whole table.
+
+    A limit above the cap is served at the cap; a limit or offset that is not a number
+    (or is below 1 / 0) is a 400 rather than silently replaced by the default.
+    """
 
     default_limit = 20
     max_limit = 100
+
+    def _int_param(self, request, name: str, minimum: int) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValidationError({name: [f"A whole number is required, not '{raw[:40]}'."]}) from None
+        if value < minimum:
+            raise ValidationError({name: [f"Must be at least {minimum}."]})
+        return value
+
+    def get_limit(self, request):
+        limit = self._int_param(request, self.limit_query_param, minimum=1)
+        return self.default_limit if limit is None else min(limit, self.max_limit)
+
+    def get_offset(self, request):
+        offset = self._int_param(request, self.offset_query_param, minimum=0)
+        return offset or 0
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.limit_query_param: {"minimum": 1, "default": self.default_limit},
+            self.offset_query_param: {"minimum": 0, "default": 0},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+            if parameter["name"] == self.limit_query_param:
+                parameter["description"] = (
+                    f"Page size, {self.default_limit} by default; above {self.max_limit} is served as {self.max_limit}."
+                )
+        return parameters

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
-from .models import PRIORITY_RANK, Task
+from .models import Task, priority_rank
 
 
 class TaskNotFound(Exception):
@@ -25,6 +26,8 @@ class TaskFilters:
     completed: bool | None = None
     priority: str | None = None
     search: str | None = None
+    # Every word must appear in the title or the description (the agent's "find the milk task").
+    search_words: tuple[str, ...] = ()
     due_before: date | None = None
     due_after: date | None = None
     due_on: date | None = None
@@ -36,13 +39,34 @@ def _owned(user: AbstractBaseUser) -> QuerySet[Task]:
     return Task.objects.filter(owner_id=user.pk)
 
 
-def task_get(*, user: AbstractBaseUser, task_id: object) -> Task:
-    try:
+def _task_pk(task_id: object) -> int | None:
+    """A task id as a positive int, or None for anything that cannot name a task ("7" yes; 7.5, True no)."""
+    if isinstance(task_id, bool):
+        return None
+    if isinstance(task_id, int):
+        pk = task_id
+    elif isinstance(task_id, str) and task_id.strip().isdigit():
+        pk = int(task_id.strip())
+    elif isinstance(task_id, float) and task_id.is_integer():
         pk = int(task_id)
-    except (TypeError, ValueError):
-        raise TaskNotFound(task_id) from None
+    else:
+        return None
+    # Beyond a 64-bit key nothing can match; PostgreSQL would reject the query outright.
+    return pk if 0 < pk < 2**63 else None
+
+
+def task_get(*, user: AbstractBaseUser, task_id: object, for_update: bool = False) -> Task:
+    """The user's task; TaskNotFound when it is missing, someone else's, or the id is not an id.
+
+    `for_update` locks the row until the caller's transaction ends (services use it to apply
+    concurrent edits one after the other).
+    """
+    pk = _task_pk(task_id)
+    if pk is None:
+        raise TaskNotFound(task_id)
+    tasks = _owned(user).select_for_update() if for_update else _owned(user)
     try:
-        return _owned(user).get(pk=pk)
+        return tasks.get(pk=pk)
     except Task.DoesNotExist:
         raise TaskNotFound(task_id) from None
 
@@ -57,6 +81,8 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
         qs = qs.filter(priority=f.priority)
     if f.search:
         qs = qs.filter(Q(title__icontains=f.search) | Q(description__icontains=f.search))
+    for word in f.search_words:
+        qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
     if f.due_before:
         qs = qs.filter(due_date__lte=f.due_before)
     if f.due_after:
@@ -64,7 +90,7 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
     if f.due_on:
         qs = qs.filter(due_date=f.due_on)
     if f.overdue is not None:
-        overdue = Q(completed=False, due_date__lt=today or date.today())
+        overdue = Q(completed=False, due_date__lt=today or timezone.localdate())
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
     return _ordered(qs, f.ordering)
 
@@ -77,26 +103,24 @@ def _ordered(qs: QuerySet[Task], ordering: str | None) -> QuerySet[Task]:
     if field not in ORDERING_FIELDS:
         raise ValueError(f"Unknown ordering '{ordering}'. Use one of: {', '.join(ORDERING_FIELDS)} (prefix - for descending).")
     if field == "priority":
-        rank = Case(*[When(priority=p, then=Value(r)) for p, r in PRIORITY_RANK.items()], output_field=IntegerField())
-        qs = qs.annotate(priority_rank=rank)
+        qs = qs.annotate(priority_rank=priority_rank())
         field = "priority_rank"
     key = f"-{field}" if descending else field
     if field == "due_date":
         # Tasks without a due date go last either way: "soonest first" should not start with blanks.
-        from django.db.models import F
-
         expr = F("due_date").desc(nulls_last=True) if descending else F("due_date").asc(nulls_last=True)
         return qs.order_by(expr, "-id" if descending else "id")
     return qs.order_by(key, "-id" if descending else "id")
 
 
 def task_counts(*, user: AbstractBaseUser, today: date | None = None) -> dict[str, int]:
-    from django.db.models import Count
-
-    today = today or date.today()
-    return _owned(user).aggregate(
-        all=Count("id"),
-        pending=Count("id", filter=Q(completed=False)),
-        completed=Count("id", filter=Q(completed=True)),
-        overdue=Count("id", filter=Q(completed=False, due_date__lt=today)),
+    """How many of the user's tasks each page filter shows (all, pending, completed, overdue)."""
+    today = today or timezone.localdate()
+    # Aliases must not shadow field names ("completed"), or the filters would refer to the aggregate.
+    counts = _owned(user).aggregate(
+        n_all=Count("id"),
+        n_pending=Count("id", filter=Q(completed=False)),
+        n_completed=Count("id", filter=Q(completed=True)),
+        n_overdue=Count("id", filter=Q(completed=False, due_date__lt=today)),
     )
+    return {name.removeprefix("n_"): value for name, value in counts.items()}

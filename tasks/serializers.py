@@ -1,3 +1,4 @@
+from django.http import QueryDict
 from rest_framework import serializers
 
 from .models import Priority, Task
@@ -5,18 +6,27 @@ from .selectors import ORDERING_FIELDS
 
 
 class StrictSerializerMixin:
-    """Rejects fields the endpoint does not know, so a typo is an error, not a silent no-op."""
+    # Rejects fields the endpoint does not take, so a typo is an error, not a silent no-op.
+    # (A comment, not a docstring: drf-spectacular would show it as every serializer's description.)
+
+    # Sent by the browsable API's HTML forms along with the fields; not data.
+    FORM_ONLY_KEYS = frozenset({"csrfmiddlewaretoken"})
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            known = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - known)
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            read_only = set(self.fields) - writable
+            sent = set(data) - (self.FORM_ONLY_KEYS if isinstance(data, QueryDict) else set())
+            errors = {name: ["This field is read-only."] for name in sorted(sent & read_only)}
+            errors.update({name: ["Unknown field."] for name in sorted(sent - writable - read_only)})
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
 
 class TaskSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    """A task. On writes: title 1-255 characters (trimmed), description up to 4000, unknown fields refused."""
+
     class Meta:
         model = Task
         fields = [
@@ -39,12 +49,16 @@ class TaskListQuerySerializer(serializers.Serializer):
 
     completed = serializers.BooleanField(required=False, allow_null=True, default=None)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    search = serializers.CharField(required=False, max_length=255, trim_whitespace=True)
+    search = serializers.CharField(
+        required=False, allow_blank=True, max_length=255, help_text="Text to find in the title or description (any case)."
+    )
     due_before = serializers.DateField(required=False, help_text="Due on or before this date (YYYY-MM-DD).")
     due_after = serializers.DateField(required=False, help_text="Due on or after this date (YYYY-MM-DD).")
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    ordering = serializers.ChoiceField(
-        choices=[*ORDERING_FIELDS, *(f"-{f}" for f in ORDERING_FIELDS)], required=False
+    overdue = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="true: open tasks due before today."
     )
-    limit = serializers.IntegerField(required=False, min_value=1)
-    offset = serializers.IntegerField(required=False, min_value=0)
+    ordering = serializers.ChoiceField(
+        choices=[*ORDERING_FIELDS, *(f"-{f}" for f in ORDERING_FIELDS)],
+        required=False,
+        help_text="Sort key; prefix - for descending. Default: newest first.",
+    )

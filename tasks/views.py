@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -28,10 +29,16 @@ def _get_task_or_404(request, task_id):
         raise Http404("No such task") from None
 
 
-def _back(request):
+def _show(request) -> str | None:
+    """The list filter the user came from, so after a change they land back on it."""
     show = request.POST.get("show") or request.GET.get("show")
-    url = redirect("tasks:list").url
-    return redirect(f"{url}?show={show}" if show in FILTERS else url)
+    return show if show in FILTERS else None
+
+
+def _back(request):
+    url = reverse("tasks:list")
+    show = _show(request)
+    return redirect(f"{url}?show={show}" if show else url)
 
 
 def _apply_service_errors(form: TaskForm, exc: ValidationError) -> None:
@@ -90,7 +97,8 @@ def task_edit_page(request, task_id: int):
             messages.success(request, "Saved.")
             return _back(request)
     status = 400 if form.errors else 200
-    return render(request, "tasks/task_edit.html", {"form": form, "task": task}, status=status)
+    context = {"form": form, "task": task, "show": _show(request)}
+    return render(request, "tasks/task_edit.html", context, status=status)
 
 
 @login_required

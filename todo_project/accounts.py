@@ -1,18 +1,24 @@
 """Sign-up, log-in and token endpoints: wiring around django.contrib.auth and simplejwt."""
 
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model, login, update_session_auth_hash
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.shortcuts import redirect, render
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
 
 from tasks.serializers import StrictSerializerMixin
 
@@ -20,6 +26,8 @@ User = get_user_model()
 
 
 class RegisterSerializer(StrictSerializerMixin, serializers.Serializer):
+    """A new account: a username nobody has (in any letter case) and a password Django's validators accept."""
+
     username = serializers.RegexField(
         r"^[\w.@+-]+\Z", max_length=150, error_messages={"invalid": "Letters, digits and @/./+/-/_ only."}
     )
@@ -39,6 +47,8 @@ class RegisterSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class UserSerializer(serializers.Serializer):
+    """The account just created."""
+
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
 
@@ -49,41 +59,124 @@ class RegisterView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, summary="Create an account")
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = User.objects.create_user(**serializer.validated_data)
-        return Response({"id": user.pk, "username": user.username}, status=status.HTTP_201_CREATED)
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(**serializer.validated_data)
+        except IntegrityError:
+            # Two sign-ups raced for the same name; the database's unique index decided.
+            raise serializers.ValidationError({"username": ["That username is taken."]}) from None
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(post=extend_schema(summary="Get an access and a refresh token"))
 class ThrottledTokenObtainPairView(TokenObtainPairView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
 
+class UserAwareTokenRefreshSerializer(TokenRefreshSerializer):
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:
+            # simplejwt looks the user up with .get(); a deleted account is a dead token, not a 500.
+            raise InvalidToken("The account of this token no longer exists.") from None
+
+
+@extend_schema_view(post=extend_schema(summary="Trade a refresh token for a new pair (the old one dies)"))
+class TokenRefreshView(SimpleJWTTokenRefreshView):
+    serializer_class = UserAwareTokenRefreshSerializer
+
+
+class LogoutSerializer(StrictSerializerMixin, serializers.Serializer):
+    """The refresh token to retire."""
+
+    refresh = serializers.CharField()
+
+
 class LogoutView(APIView):
-    """Blacklists the refresh token so it can no longer mint access tokens."""
+    """Blacklists the refresh token so it can no longer mint access tokens.
+
+    Access tokens already issued stay valid until they expire (minutes); clients drop them.
+    """
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
 
-    @extend_schema(
-        request=inline_serializer("LogoutRequest", {"refresh": serializers.CharField()}),
-        responses={205: None},
-    )
+    @extend_schema(request=LogoutSerializer, responses={205: None}, summary="Log out (blacklist a refresh token)")
     def post(self, request):
-        refresh = request.data.get("refresh") if isinstance(request.data, dict) else None
-        if not isinstance(refresh, str) or not refresh:
-            raise serializers.ValidationError({"refresh": ["This field is required."]})
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(refresh).blacklist()
+            RefreshToken(serializer.validated_data["refresh"]).blacklist()
         except TokenError as exc:
             raise serializers.ValidationError({"refresh": [str(exc)]}) from exc
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
-__all__ = ["RegisterView", "ThrottledTokenObtainPairView", "TokenRefreshView", "LogoutView", "signup_page"]
+class PasswordChangeSerializer(StrictSerializerMixin, serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+    def validate_old_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("The current password is not correct.")
+        return value
+
+    def validate(self, attrs):
+        try:
+            validate_password(attrs["new_password"], user=self.context["user"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"new_password": list(exc.messages)}) from exc
+        return attrs
+
+
+def user_revoke_tokens(*, user) -> int:
+    """Blacklists every refresh token the user still holds; returns how many were live.
+
+    Access tokens die with the password itself: SIMPLE_JWT["CHECK_REVOKE_TOKEN"] stamps each
+    token with a digest of the password hash and JWTAuthentication rejects a token whose
+    digest no longer matches.
+    """
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    return len([BlacklistedToken.objects.get_or_create(token=token) for token in live])
+
+
+class PasswordChangeView(APIView):
+    """Changes the password; every token issued before stops working (refresh and access)."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        with transaction.atomic():
+            user.set_password(serializer.validated_data["new_password"])
+            user.save(update_fields=["password"])
+            user_revoke_tokens(user=user)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # The browser that made the change stays logged in; every other session is logged out.
+            update_session_auth_hash(request._request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+__all__ = [
+    "RegisterView",
+    "ThrottledTokenObtainPairView",
+    "TokenRefreshView",
+    "LogoutView",
+    "PasswordChangeView",
+    "signup_page",
+]
 
 
 def signup_page(request):

@@ -8,7 +8,10 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -36,29 +39,69 @@ def _codes(detail: Any) -> Any:
     return getattr(detail, "code", None)
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+# Keys of the error body itself; a field with one of these names is still named in `detail`.
+_RESERVED = ("detail", "code")
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail={("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()})
     elif isinstance(exc, (TaskNotFound, Http404)):
         exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
 
     response = exception_handler(exc, context)
     if response is None:
-        return None  # a real bug: Django's 500 handler answers (as JSON on /api/) and logs it
+        return None  # a real bug: the middleware answers JSON 500 on /api/ and logs it
 
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = data if isinstance(data, dict) else {"non_field_errors": data}
-        body = {"detail": _first_message(fields), "code": "invalid", **fields}
+        body = {"detail": _first_message(fields), "code": "invalid"}
+        body.update({k: v for k, v in fields.items() if k not in _RESERVED})
     else:
         detail = data.get("detail", data) if isinstance(data, dict) else data
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        if isinstance(data, dict) and isinstance(data.get("code"), str):
+            code = data["code"]  # simplejwt puts its own code ("token_not_valid") next to detail
+        if isinstance(exc, exceptions.PermissionDenied) and str(detail).startswith("CSRF Failed"):
+            code = "csrf_failed"  # a session client forgot the token; tell it so, not "forbidden"
         body = {"detail": str(detail), "code": code}
         if isinstance(data, dict):
-            body.update({k: v for k, v in data.items() if k not in ("detail", "code")})
+            body.update({k: v for k, v in data.items() if k not in _RESERVED})
     response.data = body
     return response
+
+
+@csrf_exempt  # nothing here changes state; a 404 must not turn into a CSRF page
+def api_not_found(request, *args, **kwargs):
+    """Any /api/ URL that names no endpoint: a JSON 404, also with DEBUG on."""
+    detail = "Not found."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            detail = f"Not found. API URLs end with a slash: {request.path}/"
+    return json_error(status.HTTP_404_NOT_FOUND, detail, "not_found")
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: JSON on /api/, Django's page elsewhere."""
+    if is_api(request):
+        return json_error(status.HTTP_403_FORBIDDEN, f"CSRF check failed: {reason}", "csrf_failed")
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason)
 
 
 def json_error(status_code: int, detail: str, code: str) -> JsonResponse:

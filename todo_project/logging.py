@@ -19,6 +19,14 @@ class RequestContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         record.user_id = user_id_var.get()
+        # Django logs 4xx/5xx ("Not Found: ...") after the middleware has returned, when the
+        # context is already reset; such records carry the request, which carries the ids.
+        request = getattr(record, "request", None)
+        if record.request_id is None and request is not None:
+            record.request_id = getattr(request, "request_id", None)
+            user = getattr(request, "user", None)
+            if record.user_id is None and getattr(user, "is_authenticated", False):
+                record.user_id = user.pk
         record.conversation_id = conversation_id_var.get()
         for key in list(vars(record)):
             if key.lower() in SECRET_KEYS:

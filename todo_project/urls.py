@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from tasks.api import TaskViewSet
 
-from . import accounts
+from . import accounts, api_errors
 from .health import health
 
 router = DefaultRouter(trailing_slash=True)
@@ -15,14 +15,17 @@ router.include_root_view = False
 router.register("tasks", TaskViewSet, basename="task")
 
 api_patterns = [
-    path("auth/register/", accounts.RegisterView.as_view(), name="register"),
-    path("auth/token/", accounts.ThrottledTokenObtainPairView.as_view(), name="token_obtain"),
-    path("auth/token/refresh/", accounts.TokenRefreshView.as_view(), name="token_refresh"),
-    path("auth/logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("auth/register/", accounts.RegisterView.as_view(), name="api_register"),
+    path("auth/token/", accounts.ThrottledTokenObtainPairView.as_view(), name="api_token"),
+    path("auth/token/refresh/", accounts.TokenRefreshView.as_view(), name="api_token_refresh"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="api_logout"),
+    path("auth/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("chat.api_urls")),
     *router.urls,
+    # Last: any other /api/ URL is a JSON 404 (Django's HTML debug page never answers an API client).
+    re_path(r"^.*$", api_errors.api_not_found),
 ]
 
 urlpatterns = [

@@ -1,0 +1,26 @@
+"""`python manage.py agent_eval [--verbose] [--case ID ...]`: runs the agent eval cases.
+
+Each case uses its own throwaway user (deleted afterwards), through the public chat path.
+The last line is always "N passed, M failed"; the exit status is 1 when any case failed.
+"""
+
+import asyncio
+import sys
+
+from django.core.management.base import BaseCommand
+
+from agents_bridge.evals.harness import report, run_eval
+
+
+class Command(BaseCommand):
+    help = "Runs the agent eval (agents_bridge/evals/cases.json) through ChatTurn and prints the failures."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--verbose", action="store_true", help="Show every case with its transcript.")
+        parser.add_argument("--case", action="append", dest="cases", metavar="ID", help="Run only this case (repeatable).")
+
+    def handle(self, *args, verbose: bool = False, cases: list[str] | None = None, **options):
+        results = asyncio.run(run_eval(case_ids=cases))
+        self.stdout.write(report(results, verbose=verbose))
+        if any(not r.passed for r in results):
+            sys.exit(1)

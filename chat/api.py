@@ -1,0 +1,122 @@
+"""The chat REST door: one whole agent turn per POST, and the user's conversations.
+
+Thin: validation of the shape here, every rule in chat.services (the same ChatTurn the
+websocket consumer drives), every read through chat.selectors.
+"""
+
+from asgiref.sync import async_to_sync
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from agents_bridge.runner import PROVIDER_TIMEOUT
+
+from . import selectors, services
+from .models import Conversation
+from .serializers import (
+    ChatErrorSerializer,
+    ChatInputErrorSerializer,
+    ChatRequestSerializer,
+    ChatResponseSerializer,
+    ConversationDetailSerializer,
+    ConversationSerializer,
+)
+
+CHAT_ERRORS = {
+    400: OpenApiResponse(ChatInputErrorSerializer, description="Bad input: empty_message, message_too_long, invalid_timezone, invalid."),
+    404: OpenApiResponse(ChatInputErrorSerializer, description="conversation_not_found (missing or another user's)."),
+    409: OpenApiResponse(ChatInputErrorSerializer, description="busy: a turn of this user is still running (any connection)."),
+    429: OpenApiResponse(ChatInputErrorSerializer, description="rate_limited (too many chat requests) or budget_exhausted (today's model tokens are used up)."),
+    502: OpenApiResponse(ChatErrorSerializer, description="provider_error: the model failed; the user message and an error reply are saved."),
+    503: OpenApiResponse(ChatErrorSerializer, description="provider_timeout: the model did not answer in time; both messages are saved."),
+}
+
+
+class ChatView(APIView):
+    """One agent turn: saves the message, runs the agent with the user's tools, returns its reply."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "chat"
+
+    @extend_schema(
+        operation_id="chat_send",
+        request=ChatRequestSerializer,
+        responses={200: ChatResponseSerializer, **CHAT_ERRORS},
+    )
+    def post(self, request, user_id: int | None = None):
+        if user_id is not None and user_id != request.user.pk:
+            raise NotFound()  # another user's chat path looks like a missing one
+        body = ChatRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        turn = services.ChatTurn(
+            user=request.user,
+            text=body.validated_data["message"],
+            conversation_id=body.validated_data.get("conversation_id"),
+            client_id=body.validated_data.get("client_id"),
+            timezone=body.validated_data.get("timezone"),
+        )
+        try:
+            async_to_sync(turn.run)()
+        except services.ChatInputError as exc:
+            return Response({"detail": exc.detail, "code": exc.code}, status=exc.http_status)
+        if turn.status == "error":
+            code = turn.error_code or "provider_error"
+            http_status = status.HTTP_503_SERVICE_UNAVAILABLE if code == PROVIDER_TIMEOUT else status.HTTP_502_BAD_GATEWAY
+            error = {
+                "detail": turn.error_detail,
+                "code": code,
+                "conversation_id": turn.conversation_id,
+                "message_id": turn.assistant_message_id,
+            }
+            return Response(error, status=http_status)
+        return Response(
+            ChatResponseSerializer(
+                {
+                    "conversation_id": turn.conversation_id,
+                    "message_id": turn.assistant_message_id,
+                    "response": turn.reply_text,
+                    "tool_calls": turn.tool_calls,
+                }
+            ).data
+        )
+
+
+class UserChatView(ChatView):
+    """`POST /api/{user_id}/chat`: the same turn; 404 unless user_id is the caller's own id."""
+
+    @extend_schema(
+        operation_id="chat_send_as_user",
+        request=ChatRequestSerializer,
+        responses={200: ChatResponseSerializer, **CHAT_ERRORS},
+    )
+    def post(self, request, user_id: int):
+        return super().post(request, user_id=user_id)
+
+
+class ConversationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The caller's conversations, most recent first. Another user's answers 404."""
+
+    serializer_class = ConversationSerializer
+    queryset = Conversation.objects.none()  # for the schema; get_queryset is what runs
+
+    def get_serializer_class(self):
+        return ConversationDetailSerializer if self.action == "retrieve" else ConversationSerializer
+
+    def get_queryset(self):
+        return selectors.conversation_list(user=self.request.user)
+
+    def get_object(self):
+        try:
+            conversation = selectors.conversation_get(user=self.request.user, conversation_id=self.kwargs["pk"])
+        except selectors.ConversationNotFound:
+            raise NotFound() from None
+        self.check_object_permissions(self.request, conversation)
+        return conversation
+
+    def perform_destroy(self, instance):
+        services.conversation_delete(user=self.request.user, conversation_id=instance.pk)

@@ -1,0 +1,184 @@
+"""The chat websocket: speaks the protocol of design.md "Websocket", nothing else.
+
+Frames in, frames out. Persistence and the agent run live in ``chat.services.ChatTurn``;
+the consumer only checks the shape of frames, runs one turn at a time as an asyncio.Task
+(so ``cancel`` and a disconnect are heard while it streams) and forwards the user's
+``tasks.changed`` events from the channel layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from tasks.events import user_group
+
+from .auth import PROTOCOL
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_BIG = 4009
+
+
+def _now() -> float:
+    return time.time()
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+def parse_message_frame(frame: dict[str, Any]) -> dict[str, Any]:
+    """The shape of a `message` frame. The rules on its values (empty or too long text, client_id,
+    timezone, whose conversation) are ChatTurn's, shared with the REST endpoint."""
+    text = frame.get("text")
+    if text is None:
+        text = ""
+    if not isinstance(text, str):
+        raise FrameError("bad_frame", '"text" must be a string.')
+    conversation_id = frame.get("conversation_id")
+    if conversation_id is not None and (isinstance(conversation_id, bool) or not isinstance(conversation_id, int)):
+        raise FrameError("bad_frame", '"conversation_id" must be an integer or null.')
+    return {
+        "text": text,
+        "conversation_id": conversation_id,
+        "client_id": frame.get("client_id") or None,
+        "timezone": frame.get("timezone") or None,
+    }
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.user = self.scope["user"]
+        self.turn_task: asyncio.Task | None = None
+        self.closed = False
+        offered = self.scope.get("subprotocols") or []
+        # Accept first so a browser can read the close code (a refused handshake only says 403).
+        await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
+        if not self.user.is_authenticated:
+            code = self.scope.get("auth_error") or "unauthenticated"
+            await self.send_error(code, "Log in, or send a valid access token, to chat.")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            self.closed = True
+            return
+        self.group = user_group(self.user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        self.closed = True
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        # A dropped connection stops the turn; the partial reply is saved as interrupted.
+        await self._stop_turn()
+
+    # --- frames in -------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
+        if self.closed:
+            return
+        raw = text_data if text_data is not None else bytes_data or b""
+        size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
+        if size > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            self.closed = True
+            await self._stop_turn()
+            return
+        if self._token_expired():
+            await self.send_error("token_expired", "Your access token has expired; reconnect with a fresh one.")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            self.closed = True
+            await self._stop_turn()
+            return
+        if text_data is None:
+            await self.send_error("bad_frame", "Frames must be JSON text.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.send_error("invalid_json", "That frame is not valid JSON.")
+            return
+        if not isinstance(frame, dict):
+            await self.send_error("bad_frame", "A frame is a JSON object with a \"type\".")
+            return
+        try:
+            await self.receive_frame(frame)
+        except FrameError as exc:
+            await self.send_error(exc.code, exc.detail)
+
+    async def receive_frame(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "message":
+            await self.start_turn(parse_message_frame(frame))
+        elif kind == "cancel":
+            # Cancelling when nothing runs is a harmless race with turn.end, not an error.
+            await self._stop_turn()
+        else:
+            raise FrameError("unknown_type", 'Unknown frame type; send "message" or "cancel".')
+
+    def _token_expired(self) -> bool:
+        expires_at = self.scope.get("token_expires_at")
+        return expires_at is not None and _now() >= expires_at
+
+    # --- the turn --------------------------------------------------------------------------
+
+    async def start_turn(self, message: dict[str, Any]) -> None:
+        from .services import ChatInputError, ChatTurn
+
+        if self.turn_task is not None and not self.turn_task.done():
+            raise FrameError("busy", "Still answering the previous message; wait for it or send cancel.")
+        turn = ChatTurn(user=self.user, **message)
+        try:
+            # Awaited here, not in the task: frames are handled one at a time, so nothing can
+            # cancel a half-saved user message.
+            start_frame = await turn.start()
+        except ChatInputError as exc:
+            raise FrameError(exc.code, exc.detail) from None
+        await self.send_json(start_frame)
+        self.turn_task = asyncio.create_task(self._run_turn(turn))
+
+    async def _run_turn(self, turn) -> None:
+        try:
+            async for frame in turn.stream():
+                await self.send_frame(frame)
+        except asyncio.CancelledError:
+            # Shielded so a second cancellation (disconnect during cancel) cannot lose the save.
+            end_frame = await asyncio.shield(turn.interrupt())
+            await self.send_frame(end_frame)
+        except Exception:
+            # A bug, not a provider failure (ChatTurn reports those as frames). Keep the socket usable.
+            logger.exception("chat turn crashed", extra={"conversation_id": getattr(turn, "conversation_id", None)})
+            await self.send_frame({"type": "error", "code": "server_error", "detail": "Something went wrong; try again."})
+            # Keep what was said so far, so the history shows the reply stopped rather than vanished.
+            await self.send_frame(await asyncio.shield(turn.interrupt()))
+
+    async def _stop_turn(self) -> None:
+        task = self.turn_task
+        if task is None or task.done():
+            return
+        task.cancel()
+        # Wait for the interrupted reply to be saved; the task swallows its own cancellation.
+        await asyncio.wait({task})
+
+    # --- frames out ------------------------------------------------------------------------
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        if not self.closed:
+            await self.send_json(frame)
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.send_frame({"type": "error", "code": code, "detail": detail})
+
+    async def tasks_changed(self, event: dict[str, Any]) -> None:
+        """A task of this user changed somewhere (any door, any process)."""
+        await self.send_frame({"type": "tasks.changed", "action": event.get("action"), "task": event.get("task")})

@@ -1,0 +1,80 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tasks.serializers import StrictSerializerMixin
+
+from .models import Conversation, Message
+
+
+class ChatRequestSerializer(StrictSerializerMixin, serializers.Serializer):
+    # Length and emptiness are checked by ChatTurn (codes empty_message / message_too_long), the same
+    # rule for the websocket and this endpoint; here only the shape.
+    message = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="What the user says, 1 to 4000 characters."
+    )
+    conversation_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Continue this conversation; leave out to start a new one."
+    )
+    timezone = serializers.CharField(
+        required=False, allow_null=True, max_length=64, help_text="IANA zone for dates like 'tomorrow', e.g. Europe/Paris."
+    )
+    client_id = serializers.CharField(
+        required=False, allow_null=True, max_length=64, help_text="Client-chosen id so a retried send is stored once."
+    )
+
+
+class ToolCallSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    arguments = serializers.JSONField()
+    output = serializers.JSONField(allow_null=True)
+
+
+class ChatResponseSerializer(serializers.Serializer):
+    conversation_id = serializers.IntegerField()
+    message_id = serializers.IntegerField(help_text="The assistant message saved for this turn.")
+    response = serializers.CharField(allow_blank=True)
+    tool_calls = ToolCallSerializer(many=True)
+
+
+class ChatInputErrorSerializer(serializers.Serializer):
+    """A refused turn (nothing saved). A 400 for a bad field also names the field, with its messages."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ChatErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    conversation_id = serializers.IntegerField(required=False)
+    message_id = serializers.IntegerField(required=False, help_text="The assistant message saved with status error.")
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    tool_calls = ToolCallSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "role", "content", "tool_calls", "status", "created_at"]
+        read_only_fields = fields
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Conversation
+        fields = ["id", "title", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ConversationDetailSerializer(ConversationSerializer):
+    messages = serializers.SerializerMethodField()
+
+    class Meta(ConversationSerializer.Meta):
+        fields = [*ConversationSerializer.Meta.fields, "messages"]
+        read_only_fields = fields
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_messages(self, conversation: Conversation) -> list[dict]:
+        from .selectors import conversation_messages
+
+        return MessageSerializer(conversation_messages(conversation=conversation), many=True).data

@@ -1,0 +1,397 @@
+"""Every write of conversations and messages, and `ChatTurn`: one agent turn, the same from
+the websocket consumer and the REST endpoint.
+
+A turn: validate, save the user message (idempotent on client_id), load a bounded history
+window from the database, stream the agent, save the assistant message with its tool calls.
+Each ORM crossing is one unit of work in `database_sync_to_async` and returns plain data.
+"""
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone as dj_timezone
+
+from agents_bridge import runner
+from agents_bridge.context import TodoContext
+from todo_project.logging import conversation_id_var, user_id_var
+
+from . import limits, selectors
+from .models import Conversation, Message
+
+logger = logging.getLogger(__name__)
+
+TITLE_CHARS = 60
+CLIENT_ID_MAX_CHARS = 64
+
+
+class ChatInputError(Exception):
+    """Bad input caught before anything is saved. `code` is part of the protocol."""
+
+    HTTP_STATUS = {"conversation_not_found": 404, "busy": 409, "rate_limited": 429, "budget_exhausted": 429}
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+    @property
+    def http_status(self) -> int:
+        return self.HTTP_STATUS.get(self.code, 400)
+
+
+# --- conversation services ---
+
+
+def conversation_title(text: str) -> str:
+    """The first message, on one line, cut at a word near TITLE_CHARS."""
+    line = " ".join(text.split())
+    if len(line) <= TITLE_CHARS:
+        return line
+    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0] or line[:TITLE_CHARS]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def conversation_delete(*, user: AbstractBaseUser, conversation_id: int) -> None:
+    """Deletes the conversation and its messages; another user's is ConversationNotFound."""
+    with transaction.atomic():
+        selectors.conversation_get(user=user, conversation_id=conversation_id).delete()
+
+
+# --- confirmation of bulk actions ---
+
+_AFFIRMATIVE = re.compile(
+    r"^(yes|yeah|yea|yep|yup|ya|y|sure|ok|okay|k|confirm|confirmed|i confirm|do it|go ahead|go for it|"
+    r"please do|please|absolutely|of course|affirmative|proceed|correct|right|delete (them|it|all|everything)|"
+    r"yes please|sounds good)\b"
+)
+_NEGATION = re.compile(r"\b(no|nope|not|don't|dont|never|cancel|stop|wait|keep|but)\b")
+
+
+def is_affirmative(text: str) -> bool:
+    """A short "yes, do it" reply, with nothing that takes it back."""
+    words = re.sub(r"[^\w\s']", " ", text.lower()).strip()
+    words = " ".join(words.split())
+    if not words or len(words) > 60:
+        return False
+    return bool(_AFFIRMATIVE.match(words)) and not _NEGATION.search(words)
+
+
+def pending_bulk_action(history: list[dict[str, Any]]) -> str | None:
+    """The bulk tool that asked for confirmation in the last assistant message, if any."""
+    for message in reversed(history):
+        if message["role"] != Message.Role.ASSISTANT:
+            continue
+        asked = None
+        for call in message.get("tool_calls") or []:
+            output = call.get("output") if isinstance(call, dict) else None
+            if isinstance(output, dict) and output.get("status") == "needs_confirmation":
+                asked = call.get("name")
+        return asked
+    return None
+
+
+# --- one turn ---
+
+
+@dataclass
+class _Begun:
+    conversation_id: int
+    user_message_id: int
+    history: list[dict[str, Any]]
+    saved_reply: dict[str, Any] | None = None  # a retried message that already has its answer
+
+
+def _begin_turn(*, user: AbstractBaseUser, text: str, conversation_id: int | None, client_id: str | None) -> _Begun:
+    with transaction.atomic():
+        # Serialises one user's turn starts, so a retried client_id is stored once even when both
+        # copies arrive at the same time (a row lock on PostgreSQL; SQLite serialises writers anyway).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        conversation = None
+        if conversation_id is not None:
+            try:
+                conversation = selectors.conversation_get(user=user, conversation_id=conversation_id)
+            except selectors.ConversationNotFound:
+                raise ChatInputError("conversation_not_found", "That conversation does not exist.") from None
+
+        message = None
+        if client_id:
+            retried = Message.objects.filter(role=Message.Role.USER, client_id=client_id, conversation__owner_id=user.pk)
+            if conversation is not None:
+                retried = retried.filter(conversation=conversation)
+            message = retried.select_related("conversation").order_by("-id").first()
+            if message is not None:
+                conversation = message.conversation
+
+        if conversation is None:
+            conversation = Conversation.objects.create(owner=user, title=conversation_title(text))
+        if message is None:
+            message = Message.objects.create(
+                conversation=conversation, role=Message.Role.USER, content=text, client_id=client_id or None
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(updated_at=dj_timezone.now())
+
+    saved_reply = None
+    if message.client_id:
+        following = (
+            Message.objects.filter(conversation_id=conversation.pk, id__gt=message.pk)
+            .order_by("id")
+            .values("id", "role", "content", "tool_calls", "status")
+            .first()
+        )
+        if following and following["role"] == Message.Role.ASSISTANT and following["status"] == Message.Status.COMPLETE:
+            saved_reply = following
+    history = selectors.history_window(user=user, conversation_id=conversation.pk, before_message_id=message.pk)
+    return _Begun(conversation.pk, message.pk, history, saved_reply)
+
+
+def _save_reply(*, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str) -> int:
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation_id=conversation_id,
+            role=Message.Role.ASSISTANT,
+            content=content,
+            tool_calls=tool_calls,
+            status=status,
+        )
+        Conversation.objects.filter(pk=conversation_id).update(updated_at=dj_timezone.now())
+    return message.pk
+
+
+@dataclass
+class _Recorder:
+    """What the agent has said and done so far in this turn."""
+
+    parts: list[str] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    by_call_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def record(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """Remembers a runner frame and returns it as clients see it (no call_id)."""
+        call_id = frame.pop("call_id", None)
+        if frame["type"] == "delta":
+            self.parts.append(frame["text"])
+        elif frame["type"] == "tool.call":
+            call = {"name": frame["name"], "arguments": frame["arguments"], "output": None}
+            self.calls.append(call)
+            if call_id:
+                self.by_call_id[call_id] = call
+        elif frame["type"] == "tool.result":
+            call = self.by_call_id.get(call_id or "")
+            if call is None:
+                call = next((c for c in self.calls if c["name"] == frame["name"] and c["output"] is None), None)
+            if call is not None:
+                call["output"] = frame["output"]
+                frame["name"] = frame["name"] or call["name"]
+        return frame
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class ChatTurn:
+    """One agent turn. See /work/shared contract: start() -> stream() -> (interrupt() if cancelled)."""
+
+    def __init__(
+        self,
+        *,
+        user: AbstractBaseUser,
+        text: str,
+        conversation_id: int | None = None,
+        client_id: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        self.user = user
+        self.text = text
+        self.requested_conversation_id = conversation_id
+        self.client_id = client_id
+        self.timezone = timezone
+        self.conversation_id: int | None = None
+        self.user_message_id: int | None = None
+        self.assistant_message_id: int | None = None
+        self.reply_text = ""
+        self.tool_calls: list[dict[str, Any]] = []
+        self.status: str | None = None
+        self.error_code: str | None = None
+        self.error_detail: str | None = None
+        self._begun: _Begun | None = None
+        self._recorder = _Recorder()
+        self._save_task: asyncio.Future[int] | None = None
+        self._turn_token: str | None = None  # this user's one-running-turn lock (chat.limits)
+        self._run_context: TodoContext | None = None
+
+    # -- validation (no database) --
+
+    def _validate(self) -> tuple[str, str | None, str, int | None]:
+        text = self.text.strip() if isinstance(self.text, str) else ""
+        if not text:
+            raise ChatInputError("empty_message", "Type a message first.")
+        limit = settings.CHAT_MAX_MESSAGE_CHARS
+        if len(text) > limit:
+            raise ChatInputError("message_too_long", f"Messages can be at most {limit} characters (this one has {len(text)}).")
+        client_id = self.client_id
+        if client_id is not None and (not isinstance(client_id, str) or len(client_id) > CLIENT_ID_MAX_CHARS):
+            raise ChatInputError("invalid_client_id", f"client_id must be a string of at most {CLIENT_ID_MAX_CHARS} characters.")
+        zone = self.timezone or settings.TIME_ZONE
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ChatInputError("invalid_timezone", f"Unknown timezone {zone!r}; use an IANA name like Europe/Paris.") from None
+        conversation_id = self.requested_conversation_id
+        if conversation_id is not None:
+            if isinstance(conversation_id, bool):
+                raise ChatInputError("conversation_not_found", "That conversation does not exist.")
+            try:
+                conversation_id = int(conversation_id)
+            except (TypeError, ValueError):
+                raise ChatInputError("conversation_not_found", "That conversation does not exist.") from None
+        return text, client_id or None, zone, conversation_id
+
+    # -- the contract --
+
+    async def start(self) -> dict[str, Any]:
+        text, client_id, zone, conversation_id = self._validate()
+        self.text, self.timezone = text, zone
+        await sync_to_async(self._claim_limits)()
+        try:
+            begun = await database_sync_to_async(_begin_turn)(
+                user=self.user, text=text, conversation_id=conversation_id, client_id=client_id
+            )
+        except BaseException:
+            await sync_to_async(self._release_limits)()
+            raise
+        self._begun = begun
+        self.conversation_id = begun.conversation_id
+        self.user_message_id = begun.user_message_id
+        conversation_id_var.set(self.conversation_id)  # every log line of this turn carries it
+        user_id_var.set(self.user.pk)  # also on the websocket, where no request middleware runs
+        return {"type": "turn.start", "conversation_id": self.conversation_id, "message_id": self.user_message_id}
+
+    async def stream(self) -> AsyncIterator[dict[str, Any]]:
+        if self._begun is None:
+            raise RuntimeError("ChatTurn.start() must run before stream().")
+        if self._begun.saved_reply is not None:
+            await sync_to_async(self._release_limits)()
+            for frame in self._replay(self._begun.saved_reply):
+                yield frame
+            return
+
+        context = self._run_context = self._context()
+        try:
+            async for frame in runner.stream_turn(history=self._begun.history, user_text=self.text, context=context):
+                yield self._recorder.record(frame)
+        except runner.AgentRunError as exc:
+            failure: tuple[str, str] | None = (exc.code, exc.detail)
+        except Exception:  # noqa: BLE001 - a bug must still end the turn cleanly; it is logged in full
+            logger.exception("chat turn failed")
+            failure = (runner.PROVIDER_ERROR, "The assistant failed unexpectedly. Please try again.")
+        else:
+            failure = None
+            if not self._recorder.text.strip() and not self._recorder.calls:
+                failure = (runner.PROVIDER_ERROR, "The assistant returned an empty answer. Please try again.")
+
+        if failure is None:
+            await self._finish(Message.Status.COMPLETE)
+        else:
+            self.error_code, self.error_detail = failure
+            await self._finish(Message.Status.ERROR)
+            yield {"type": "error", "code": self.error_code, "detail": self.error_detail}
+        yield self._end_frame()
+
+    async def interrupt(self) -> dict[str, Any]:
+        """After cancellation: keeps what was said and done so far as an "interrupted" message."""
+        if self._save_task is None and self.user_message_id is not None:
+            await self._finish(Message.Status.INTERRUPTED)
+        elif self._save_task is not None:
+            # A save already began (maybe the turn finished just as it was cancelled): use it.
+            await asyncio.shield(self._save_task)
+        if self.status is None:
+            self.status = str(Message.Status.INTERRUPTED)
+        return self._end_frame()
+
+    async def run(self) -> list[dict[str, Any]]:
+        """start() then the whole stream, for callers that want the full turn at once (REST)."""
+        frames = [await self.start()]
+        async for frame in self.stream():
+            frames.append(frame)
+        return frames
+
+    # -- per-user limits (chat.limits: shared by every connection and process through the cache) --
+
+    def _claim_limits(self) -> None:
+        """Rate, budget, then the one-running-turn lock; raises ChatInputError before anything is saved."""
+        user_id = self.user.pk
+        wait = limits.check_rate(user_id)
+        if wait is not None:
+            raise ChatInputError(limits.RATE_LIMITED, f"Too many messages; try again in {wait} seconds.")
+        if not limits.check_budget(user_id):
+            raise ChatInputError(limits.BUDGET_EXHAUSTED, "You have used today's assistant budget; try again tomorrow.")
+        self._turn_token = limits.acquire_turn(user_id)
+        if self._turn_token is None:
+            raise ChatInputError(limits.BUSY, "Still answering your previous message; wait for it or cancel it.")
+
+    def _release_limits(self) -> None:
+        if self._run_context is not None:
+            limits.record_tokens(self.user.pk, self._run_context.tokens_used)
+            self._run_context.tokens_used = 0  # counted once, however many times this runs
+        limits.release_turn(self.user.pk, self._turn_token)
+        self._turn_token = None
+
+    # -- helpers --
+
+    def _context(self) -> TodoContext:
+        assert self._begun is not None
+        zone = self.timezone or settings.TIME_ZONE
+        action = pending_bulk_action(self._begun.history)
+        confirmed = bool(action) and is_affirmative(self.text)
+        return TodoContext(
+            user=self.user,
+            today=datetime.now(ZoneInfo(zone)).date(),
+            timezone=zone,
+            confirmed_bulk=confirmed,
+            confirmed_action=action if confirmed else None,
+        )
+
+    async def _finish(self, status: str) -> None:
+        """Saves the assistant message once, even if cancelled mid-save (the save is shielded)."""
+        if self._save_task is None:
+            self.status = str(status)  # plain "complete"/"error"/"interrupted" in frames and JSON
+            self.reply_text = self._recorder.text
+            self.tool_calls = [dict(call) for call in self._recorder.calls]
+            content = self.reply_text
+            if status == Message.Status.ERROR and not content.strip():
+                content = self.error_detail or ""
+            self._save_task = asyncio.ensure_future(
+                database_sync_to_async(_save_reply)(
+                    conversation_id=self.conversation_id,
+                    content=content,
+                    tool_calls=self.tool_calls,
+                    status=status,
+                )
+            )
+        self.assistant_message_id = await asyncio.shield(self._save_task)
+        # The turn is over (saved): the user may start the next one.
+        await asyncio.shield(sync_to_async(self._release_limits)())
+
+    def _replay(self, saved: dict[str, Any]) -> list[dict[str, Any]]:
+        self.assistant_message_id = saved["id"]
+        self.reply_text = saved["content"]
+        self.tool_calls = list(saved["tool_calls"] or [])
+        self.status = saved["status"]
+        frames = [{"type": "delta", "text": saved["content"]}] if saved["content"] else []
+        return [*frames, self._end_frame()]
+
+    def _end_frame(self) -> dict[str, Any]:
+        return {"type": "turn.end", "message_id": self.assistant_message_id, "status": self.status}

@@ -1,0 +1,263 @@
+"""The chat page in a real browser: Playwright drives Debian's Chromium against a real daphne
+(websockets included) on a fresh SQLite file, with the offline model.
+
+Skipped with a reason when Chromium is absent, except under REQUIRE_BROWSER=1 (CI), where
+that is a failure."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chat.tests.daphne_server import BASE_DIR, DaphneServer, migrate, server_env
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = BASE_DIR / "artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "Sturdy-pass-9182"
+TIMEOUT_MS = 20_000
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    reason = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+    print(f"SKIP browser tests: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _require_chromium()
+    workdir = tmp_path_factory.mktemp("browser")
+    env = server_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}")
+    migrate(env)
+    daphne = DaphneServer(env, workdir / "daphne.log").start()
+    yield daphne
+    daphne.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def sign_up(page, server, username: str) -> None:
+    page.goto(f"{server.url}/accounts/signup/")
+    page.fill("#id_username", username)
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/tasks/"))
+
+
+def log_in(page, server, username: str) -> None:
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/tasks/"))
+
+
+def open_chat(page, server, query: str = "") -> None:
+    page.goto(f"{server.url}/chat/{query}")
+    page.wait_for_selector('#conn-status[data-state="online"]', timeout=TIMEOUT_MS)
+
+
+def side_task(page, title_pattern: str, list_id: str = "tasks-pending"):
+    return page.locator(f"#{list_id} .side-task", has_text=re.compile(title_pattern, re.I))
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+
+
+def test_a_person_chats_a_task_into_the_list_completes_it_and_finds_the_conversation_again(server, browser):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    alice = browser.new_context(viewport=DESKTOP)
+    page = alice.new_page()
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
+
+    sign_up(page, server, "alice")
+    open_chat(page, server)
+    expect(page.locator("#welcome")).to_be_visible()
+    # A second tab of the same person, to see that every open page agrees.
+    other_tab = alice.new_page()
+    open_chat(other_tab, server)
+
+    page.evaluate("window.__sameDocument = true")
+    page.fill("#composer-input", "add buy milk tomorrow")
+    page.press("#composer-input", "Enter")
+
+    user_bubble = page.locator(".msg.user .bubble").last
+    expect(user_bubble).to_have_text("add buy milk tomorrow")
+    reply = page.locator(".msg.assistant .bubble").last
+    expect(reply).to_contain_text(re.compile("milk", re.I))
+    expect(page.locator(".msg.assistant .chip.ok").first).to_contain_text(re.compile(r"add_task.*milk", re.I))
+    # The task shows up in the side list of both tabs, without a reload.
+    expect(side_task(page, "milk")).to_have_count(1)
+    expect(side_task(other_tab, "milk")).to_have_count(1)
+    expect(side_task(page, "milk").locator(".due")).to_have_text("Tomorrow")
+    assert page.evaluate("window.__sameDocument") is True
+    expect(page.locator("#stop-button")).to_be_hidden()
+    # The reply streamed: it arrived as frames, turn.start first and turn.end last.
+    kinds = [re.search(r'"type": ?"([^"]+)"', f).group(1) for f in frames if isinstance(f, str)]
+    turn = [k for k in kinds if k != "tasks.changed"]
+    assert turn[0] == "turn.start" and turn[-1] == "turn.end" and "delta" in turn and "tool.call" in turn, kinds
+    expect(page.locator("#conversation-list .conv-item")).to_have_count(1)
+    expect(page.locator("#thread-heading")).to_have_text("add buy milk tomorrow")
+    expect(side_task(page, "milk")).not_to_have_class(re.compile("just-changed"))
+    screenshot(page, "chat-desktop.png")
+
+    # Complete it from the list: it moves to Completed, in this tab and the other, and the API agrees.
+    side_task(page, "milk").locator(".side-check").check()
+    expect(side_task(page, "milk", "tasks-done")).to_have_count(1)
+    expect(side_task(page, "milk")).to_have_count(0)
+    expect(side_task(other_tab, "milk", "tasks-done")).to_have_count(1)
+    expect(side_task(other_tab, "milk", "tasks-done").locator(".side-check")).to_be_checked()
+    expect(side_task(page, "milk", "tasks-done")).not_to_have_class(re.compile("just-changed|saving"))
+    screenshot(page, "chat-desktop-completed.png")
+    tasks = page.request.get(f"{server.url}/api/tasks/").json()["results"]
+    assert [(t["title"].lower(), t["completed"]) for t in tasks] == [("buy milk", True)]
+
+    # Reload: the conversation is still there, open, with its messages and tool chips.
+    conversation_url = page.url
+    assert re.search(r"/chat/\?c=\d+$", conversation_url)
+    page.reload()
+    page.wait_for_selector('#conn-status[data-state="online"]')
+    expect(page.locator("#conversation-list .conv-item")).to_have_count(1)
+    expect(page.locator(".msg.user .bubble")).to_have_text(["add buy milk tomorrow"])
+    expect(page.locator(".msg.assistant .bubble")).to_contain_text(re.compile("milk", re.I))
+    expect(page.locator(".msg.assistant .chip.ok")).to_contain_text(re.compile("add_task", re.I))
+    # The page after reload agrees the task is done.
+    expect(side_task(page, "milk", "tasks-done").locator(".side-check")).to_be_checked()
+
+    # Phone width: panels stacked, the thread first, still usable.
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone_page = phone.new_page()
+    log_in(phone_page, server, "alice")
+    open_chat(phone_page, server, "?" + conversation_url.split("?", 1)[1])
+    expect(phone_page.locator(".msg.assistant .bubble")).to_contain_text(re.compile("milk", re.I))
+    expect(phone_page.locator("#composer-input")).to_be_visible()
+    expect(phone_page.locator("#composer-help")).to_be_in_viewport()
+    screenshot(phone_page, "chat-phone.png")
+    phone_page.get_by_role("link", name=re.compile("^Tasks \\d")).click()
+    expect(phone_page.locator("#tasks-heading")).to_be_in_viewport()
+    screenshot(phone_page, "chat-phone-tasks.png")
+    phone_page.click("#conv-toggle")
+    expect(phone_page.locator("#conversation-list .conv-item")).to_be_visible()
+    screenshot(phone_page, "chat-phone-conversations.png")
+    phone.close()
+
+    # Someone else sees none of it: not the conversation, not the task, not even by its URL.
+    bob = browser.new_context(viewport=DESKTOP)
+    bob_page = bob.new_page()
+    sign_up(bob_page, server, "bob")
+    open_chat(bob_page, server, "?" + conversation_url.split("?", 1)[1])
+    expect(bob_page.locator("#conversation-empty")).to_be_visible()
+    expect(bob_page.locator("#conversation-list .conv-item")).to_have_count(0)
+    expect(bob_page.locator(".side-task")).to_have_count(0)
+    expect(bob_page.locator("#welcome")).to_be_visible()
+    expect(bob_page.locator(".msg")).to_have_count(0)
+    conversation_id = conversation_url.rsplit("=", 1)[1]
+    assert bob_page.request.get(f"{server.url}/api/conversations/{conversation_id}/").status == 404
+    bob.close()
+    alice.close()
+
+
+def test_the_page_without_javascript_still_shows_the_task_list(server, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_up(page, server, "carol")
+    token = page.request.post(f"{server.url}/api/auth/token/", data={"username": "carol", "password": PASSWORD}).json()
+    created = page.request.post(
+        f"{server.url}/api/tasks/", data={"title": "Renew passport"},
+        headers={"Authorization": f"Bearer {token['access']}"},
+    )
+    assert created.status == 201
+    context.close()
+
+    no_js = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    page = no_js.new_page()
+    log_in(page, server, "carol")
+    page.goto(f"{server.url}/chat/")
+    expect(side_task(page, "Renew passport")).to_have_count(1)
+    expect(page.locator("noscript").first).to_be_attached()
+    expect(page.locator("#composer")).to_be_hidden()
+    expect(page.locator("#composer-input")).to_be_disabled()
+    expect(page.get_by_role("link", name="Tasks page")).to_have_attribute("href", "/tasks/")
+    screenshot(page, "chat-no-js.png")
+    no_js.close()
+
+
+def test_the_page_says_when_the_connection_drops_and_reconnects_by_itself(server, browser):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_up(page, server, "dave")
+    open_chat(page, server)
+    # Drop the socket from the client side the way a network blip would (abnormal close).
+    page.evaluate("""() => { const ws = window.__todoSocket(); ws.close(4000, 'test drop'); }""")
+    expect(page.locator("#conn-banner")).to_be_visible()
+    expect(page.locator("#conn-banner-text")).to_contain_text("Connection lost")
+    expect(page.locator("#conn-status")).to_have_attribute("data-state", "online", timeout=TIMEOUT_MS)
+    expect(page.locator("#conn-banner")).to_be_hidden()
+    context.close()
+
+
+def test_model_and_task_text_is_shown_as_text_never_as_markup(server, browser):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_up(page, server, "erin")
+    token = page.request.post(f"{server.url}/api/auth/token/", data={"username": "erin", "password": PASSWORD}).json()
+    auth = {"Authorization": f"Bearer {token['access']}"}
+    hostile = '<img src=x onerror="window.__xss=1"> Pay rent'
+    for title in (hostile, "Book dentist"):
+        assert page.request.post(f"{server.url}/api/tasks/", data={"title": title}, headers=auth).status == 201
+
+    open_chat(page, server)
+    page.fill("#composer-input", "show my pending tasks")
+    page.press("#composer-input", "Enter")
+    reply = page.locator(".msg.assistant .bubble").last
+    expect(reply).to_contain_text("Book dentist")
+    expect(reply).to_contain_text('<img src=x onerror="window.__xss=1">')
+    expect(reply.locator("ul > li")).to_have_count(2)
+    expect(page.locator("#send-button")).to_be_visible()
+    assert page.locator("#thread img, #tasks-panel img").count() == 0
+    assert page.evaluate("window.__xss") is None
+    expect(side_task(page, "Pay rent").locator(".side-task-title")).to_have_text(hostile)
+    screenshot(page, "chat-desktop-list.png")
+    # The renderer itself: a little markdown becomes elements; markup stays text.
+    html = page.evaluate(
+        """() => { const d = document.createElement('div');
+                   d.appendChild(TodoMarkdown.render('Hi **there** and `code` <b>x</b>\\nnext line\\n\\n- one\\n- **two**'));
+                   return d.innerHTML; }"""
+    )
+    assert html == (
+        "<p>Hi <strong>there</strong> and <code>code</code> &lt;b&gt;x&lt;/b&gt;<br>next line</p>"
+        "<ul><li>one</li><li><strong>two</strong></li></ul>"
+    )
+    context.close()

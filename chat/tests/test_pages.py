@@ -1,0 +1,65 @@
+"""The chat page as the server renders it (before any script runs)."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from tasks.tests.factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice_browser(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_home_page_sends_people_to_the_chat(alice_browser):
+    response = alice_browser.get("/")
+    assert response.status_code == 302 and response["Location"] == "/chat/"
+
+
+def test_the_chat_page_asks_visitors_to_log_in():
+    response = Client().get("/chat/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=/chat/")
+
+
+def test_the_chat_page_lists_the_users_tasks_without_javascript(user, other_user, alice_browser):
+    make_task(user, "Buy milk")
+    make_task(user, "Pay rent", completed=True)
+    make_task(other_user, "Mallory's secret")
+
+    html = alice_browser.get("/chat/").content.decode()
+
+    pending = html.split('id="tasks-pending"')[1].split("</ul>")[0]
+    done = html.split('id="tasks-done"')[1].split("</ul>")[0]
+    assert "Buy milk" in pending and "Pay rent" not in pending
+    assert "Pay rent" in done
+    assert "Mallory" not in html
+    # Without JS the page points to the task pages, which work without it.
+    assert 'href="/tasks/"' in html and "<noscript>" in html
+
+
+def test_the_chat_page_escapes_task_titles(user, alice_browser):
+    make_task(user, "<script>alert(1)</script>")
+    html = alice_browser.get("/chat/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_controls_that_need_javascript_start_disabled(alice_browser, user):
+    make_task(user, "Buy milk")
+    html = alice_browser.get("/chat/").content.decode()
+    for tag in re.findall(r"<(?:textarea|button|input)[^>]*data-needs-js[^>]*>", html):
+        assert " disabled" in tag, tag
+    assert 'id="composer-input"' in html and 'aria-live="polite"' in html
+
+
+def test_the_chat_page_loads_its_script_and_styles(alice_browser):
+    html = alice_browser.get("/chat/").content.decode()
+    for asset in ("/static/js/chat.js", "/static/js/markdown.js", "/static/css/chat.css"):
+        assert asset in html
+        assert Client().get(asset).status_code == 200

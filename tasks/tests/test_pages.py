@@ -1,0 +1,194 @@
+"""The server-rendered task pages: plain forms, no JavaScript needed, CSRF on every form."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from tasks.models import Task
+from tasks.tests.factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def csrf(client: Client, url: str = "/tasks/") -> str:
+    html = client.get(url).content.decode()
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def post(client: Client, url: str, data: dict | None = None, page: str = "/tasks/"):
+    return client.post(url, {**(data or {}), "csrfmiddlewaretoken": csrf(client, page)})
+
+
+def test_anonymous_visitors_are_sent_to_log_in():
+    response = Client().get("/tasks/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/tasks/")
+
+
+def test_sign_up_creates_the_account_and_logs_in():
+    client = Client(enforce_csrf_checks=True)
+    response = post(
+        client, "/accounts/signup/", {"username": "bob", "password1": "b0b-is-Strong!", "password2": "b0b-is-Strong!"}, page="/accounts/signup/"
+    )
+    assert response.status_code == 302 and response["Location"] == "/tasks/"
+    assert get_user_model().objects.filter(username="bob").exists()
+    assert "bob" in client.get("/tasks/").content.decode()
+
+
+def test_sign_up_with_a_weak_password_shows_the_problem():
+    client = Client(enforce_csrf_checks=True)
+    response = post(client, "/accounts/signup/", {"username": "bob", "password1": "123", "password2": "123"}, page="/accounts/signup/")
+    assert response.status_code == 400
+    assert "too short" in response.content.decode()
+    assert not get_user_model().objects.filter(username="bob").exists()
+
+
+def test_log_in_and_log_out(user):
+    client = Client(enforce_csrf_checks=True)
+    response = post(client, "/accounts/login/", {"username": "alice", "password": "a-Strong-pass-123"}, page="/accounts/login/")
+    assert response.status_code == 302 and response["Location"] == "/tasks/"
+    assert client.get("/tasks/").status_code == 200
+    response = post(client, "/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get("/tasks/").status_code == 302
+
+
+def test_a_wrong_password_shows_an_error_on_the_login_page(user):
+    client = Client(enforce_csrf_checks=True)
+    response = post(client, "/accounts/login/", {"username": "alice", "password": "nope"}, page="/accounts/login/")
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+
+
+def test_the_list_shows_only_my_tasks_with_their_details(browser, user, other_user):
+    make_task(user, "Water the plants", description="the big ficus", priority="high", due_date=timezone.localdate())
+    make_task(other_user, "Secret plan")
+    html = browser.get("/tasks/").content.decode()
+    assert "Water the plants" in html and "the big ficus" in html and "High" in html
+    assert "Secret plan" not in html
+
+
+def test_the_filters_show_all_pending_completed_and_overdue(browser, user):
+    today = timezone.localdate()
+    make_task(user, "Pending one")
+    make_task(user, "Completed one", completed=True)
+    make_task(user, "Overdue one", due_date=today - timedelta(days=1))
+
+    def shown(show: str) -> set[str]:
+        html = browser.get(f"/tasks/?show={show}").content.decode()
+        return set(re.findall(r'<span class="task-title">([^<]+)</span>', html))
+
+    assert shown("all") == {"Pending one", "Completed one", "Overdue one"}
+    assert shown("pending") == {"Pending one", "Overdue one"}
+    assert shown("completed") == {"Completed one"}
+    assert shown("overdue") == {"Overdue one"}
+    assert shown("nonsense") == shown("all")
+
+
+def test_adding_a_task_with_every_field(browser, user):
+    response = post(browser, "/tasks/new/", {"title": " Book dentist ", "description": "before June", "priority": "high", "due_date": "2027-05-20", "show": "pending"})
+    assert response.status_code == 302 and response["Location"] == "/tasks/?show=pending"
+    task = Task.objects.get(owner=user)
+    assert (task.title, task.description, task.priority, task.due_date.isoformat()) == ("Book dentist", "before June", "high", "2027-05-20")
+    assert "Added" in browser.get("/tasks/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"title": ""}, "This field is required."),
+        ({"title": "   "}, "This field is required."),
+        ({"title": "x" * 256}, "at most 255 characters"),
+        ({"title": "ok", "description": "d" * 4001}, "at most 4000 characters"),
+        ({"title": "ok", "priority": "urgent"}, "Select a valid choice"),
+        ({"title": "ok", "due_date": "someday"}, "Enter a valid date"),
+    ],
+)
+def test_adding_a_bad_task_shows_the_error_and_saves_nothing(browser, data, message):
+    response = post(browser, "/tasks/new/", {"priority": "medium", **data})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Task.objects.exists()
+
+
+def test_completing_and_reopening_a_task(browser, user):
+    task = make_task(user, "Toggle me")
+    assert post(browser, f"/tasks/{task.pk}/toggle/").status_code == 302
+    task.refresh_from_db()
+    assert task.completed and task.completed_at is not None
+    post(browser, f"/tasks/{task.pk}/toggle/")
+    task.refresh_from_db()
+    assert not task.completed and task.completed_at is None
+
+
+def test_editing_a_task(browser, user):
+    task = make_task(user, "Old", priority="low")
+    page = browser.get(f"/tasks/{task.pk}/edit/")
+    assert page.status_code == 200 and 'value="Old"' in page.content.decode()
+    response = post(browser, f"/tasks/{task.pk}/edit/", {"title": "New", "priority": "high", "description": "", "due_date": ""}, page=f"/tasks/{task.pk}/edit/")
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.title, task.priority) == ("New", "high")
+
+
+def test_an_invalid_edit_shows_the_error_and_changes_nothing(browser, user):
+    task = make_task(user, "Keep")
+    response = post(browser, f"/tasks/{task.pk}/edit/", {"title": "", "priority": "high"}, page=f"/tasks/{task.pk}/edit/")
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    task.refresh_from_db()
+    assert (task.title, task.priority) == ("Keep", "medium")
+
+
+def test_deleting_a_task(browser, user):
+    task = make_task(user, "Doomed")
+    assert post(browser, f"/tasks/{task.pk}/delete/").status_code == 302
+    assert not Task.objects.filter(pk=task.pk).exists()
+
+
+@pytest.mark.parametrize("action", ["edit", "toggle", "delete"])
+def test_another_users_task_is_not_found_on_every_page_and_unchanged(browser, other_user, action):
+    theirs = make_task(other_user, "Secret")
+    before = Task.objects.filter(pk=theirs.pk).values().get()
+    assert browser.get(f"/tasks/{theirs.pk}/edit/").status_code == 404
+    response = post(browser, f"/tasks/{theirs.pk}/{action}/", {"title": "hacked", "priority": "low"})
+    assert response.status_code == 404
+    assert Task.objects.filter(pk=theirs.pk).values().get() == before
+
+
+@pytest.mark.parametrize("url", ["/tasks/new/", "/tasks/{id}/toggle/", "/tasks/{id}/delete/", "/tasks/{id}/edit/", "/accounts/logout/"])
+def test_every_form_needs_the_csrf_token(browser, user, url):
+    task = make_task(user, "Guarded")
+    response = browser.post(url.format(id=task.pk), {"title": "forged", "priority": "low"})
+    assert response.status_code == 403
+    task.refresh_from_db()
+    assert (task.title, task.completed) == ("Guarded", False)
+    assert Task.objects.count() == 1
+
+
+def test_every_form_on_the_pages_carries_a_csrf_token(browser, user):
+    make_task(user, "Something")
+    for url in ("/tasks/", f"/tasks/{Task.objects.get().pk}/edit/"):
+        html = browser.get(url).content.decode()
+        forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", html, flags=re.S)
+        assert forms
+        for form in forms:
+            assert "csrfmiddlewaretoken" in form
+
+
+def test_changing_pages_only_accept_post(browser, user):
+    task = make_task(user, "Stay")
+    for url in ("/tasks/new/", f"/tasks/{task.pk}/toggle/", f"/tasks/{task.pk}/delete/"):
+        assert browser.get(url).status_code == 405
+    assert Task.objects.filter(pk=task.pk, completed=False).exists()

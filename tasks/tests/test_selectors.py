@@ -1,0 +1,124 @@
+from datetime import date
+
+import pytest
+
+from tasks import selectors
+from tasks.selectors import TaskFilters, TaskNotFound
+from tasks.tests.factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2027, 6, 15)
+
+
+def titles(tasks) -> list[str]:
+    return [task.title for task in tasks]
+
+
+def test_task_get_returns_the_users_own_task(user):
+    task = make_task(user, "Mine")
+    assert selectors.task_get(user=user, task_id=task.pk) == task
+    assert selectors.task_get(user=user, task_id=str(task.pk)) == task
+
+
+def test_task_get_hides_other_users_tasks_exactly_like_missing_ones(user, other_user):
+    theirs = make_task(other_user, "Secret")
+    with pytest.raises(TaskNotFound) as hidden:
+        selectors.task_get(user=user, task_id=theirs.pk)
+    with pytest.raises(TaskNotFound) as missing:
+        selectors.task_get(user=user, task_id=theirs.pk + 1000)
+    assert str(hidden.value) == f"No task {theirs.pk}"
+    assert str(missing.value) == f"No task {theirs.pk + 1000}"
+
+
+@pytest.mark.parametrize("task_id", ["abc", "", None, 7.5, True, -1, 0, 2**70, "1e3", [1]])
+def test_task_get_treats_anything_that_is_not_an_id_as_not_found(user, task_id):
+    make_task(user)
+    with pytest.raises(TaskNotFound):
+        selectors.task_get(user=user, task_id=task_id)
+
+
+def test_task_list_shows_only_the_users_tasks_newest_first(user, other_user):
+    make_task(user, "first")
+    make_task(other_user, "theirs")
+    make_task(user, "second")
+    assert titles(selectors.task_list(user=user)) == ["second", "first"]
+
+
+def test_task_list_filters_by_completion(user):
+    make_task(user, "open")
+    make_task(user, "done", completed=True)
+    assert titles(selectors.task_list(user=user, filters=TaskFilters(completed=True))) == ["done"]
+    assert titles(selectors.task_list(user=user, filters=TaskFilters(completed=False))) == ["open"]
+
+
+def test_task_list_filters_by_priority(user):
+    make_task(user, "low", priority="low")
+    make_task(user, "high", priority="high")
+    assert titles(selectors.task_list(user=user, filters=TaskFilters(priority="high"))) == ["high"]
+
+
+def test_task_list_search_looks_in_title_and_description_ignoring_case(user, other_user):
+    make_task(user, "Buy MILK")
+    make_task(user, "Shopping", description="eggs and milk")
+    make_task(user, "Call mum")
+    make_task(other_user, "milk for mallory")
+    found = titles(selectors.task_list(user=user, filters=TaskFilters(search="milk")))
+    assert sorted(found) == ["Buy MILK", "Shopping"]
+
+
+def test_task_list_due_before_and_after_include_the_day_itself(user):
+    make_task(user, "june 1", due_date=date(2027, 6, 1))
+    make_task(user, "june 15", due_date=date(2027, 6, 15))
+    make_task(user, "july 1", due_date=date(2027, 7, 1))
+    make_task(user, "no date")
+    before = selectors.task_list(user=user, filters=TaskFilters(due_before=date(2027, 6, 15)))
+    after = selectors.task_list(user=user, filters=TaskFilters(due_after=date(2027, 6, 15)))
+    between = selectors.task_list(user=user, filters=TaskFilters(due_after=date(2027, 6, 2), due_before=date(2027, 6, 30)))
+    assert sorted(titles(before)) == ["june 1", "june 15"]
+    assert sorted(titles(after)) == ["july 1", "june 15"]
+    assert titles(between) == ["june 15"]
+
+
+def test_overdue_means_open_and_due_before_today(user):
+    make_task(user, "late", due_date=date(2027, 6, 14))
+    make_task(user, "late but done", due_date=date(2027, 6, 1), completed=True)
+    make_task(user, "due today", due_date=TODAY)
+    make_task(user, "no date")
+    overdue = selectors.task_list(user=user, filters=TaskFilters(overdue=True), today=TODAY)
+    not_overdue = selectors.task_list(user=user, filters=TaskFilters(overdue=False), today=TODAY)
+    assert titles(overdue) == ["late"]
+    assert sorted(titles(not_overdue)) == ["due today", "late but done", "no date"]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("title", ["apple", "banana", "cherry"]),
+        ("-title", ["cherry", "banana", "apple"]),
+        ("priority", ["banana", "cherry", "apple"]),
+        ("-priority", ["apple", "cherry", "banana"]),
+        ("due_date", ["cherry", "apple", "banana"]),
+        ("-due_date", ["apple", "cherry", "banana"]),
+        ("created_at", ["banana", "apple", "cherry"]),
+        ("-created_at", ["cherry", "apple", "banana"]),
+    ],
+)
+def test_task_list_orders_by_each_supported_key(user, ordering, expected):
+    make_task(user, "banana", priority="low")  # no due date: last whichever way dates are sorted
+    make_task(user, "apple", priority="high", due_date=date(2027, 6, 20))
+    make_task(user, "cherry", priority="medium", due_date=date(2027, 6, 10))
+    assert titles(selectors.task_list(user=user, filters=TaskFilters(ordering=ordering))) == expected
+
+
+def test_task_list_refuses_an_unknown_ordering(user):
+    with pytest.raises(ValueError, match="Unknown ordering"):
+        selectors.task_list(user=user, filters=TaskFilters(ordering="owner"))
+
+
+def test_task_counts_match_the_page_filters(user, other_user):
+    make_task(user, "open")
+    make_task(user, "late", due_date=date(2027, 6, 1))
+    make_task(user, "done", completed=True)
+    make_task(other_user, "theirs")
+    assert selectors.task_counts(user=user, today=TODAY) == {"all": 3, "pending": 2, "completed": 1, "overdue": 1}
