@@ -63,7 +63,8 @@ done
 EXTRA=()
 [ -n "${FUZZ_MAX_EXAMPLES:-}" ] && EXTRA+=(--max-examples "$FUZZ_MAX_EXAMPLES")
 status=0
-FUZZ_AUTH_FILE="$WORK/auth.json" .venv/bin/schemathesis --config-file .ci/schemathesis.toml run \
+# Hypothesis keeps caches in ./.hypothesis by default; keep the checkout clean.
+HYPOTHESIS_STORAGE_DIRECTORY="$WORK/hypothesis" FUZZ_AUTH_FILE="$WORK/auth.json" .venv/bin/schemathesis --config-file .ci/schemathesis.toml run \
   "http://127.0.0.1:$PORT/api/schema/?format=json" --url "http://127.0.0.1:$PORT" \
   --report junit --report-dir "${FUZZ_REPORT_DIR:-$WORK/report}" "${EXTRA[@]}" "$@" || status=$?
 if [ "$status" -ne 0 ]; then

@@ -133,6 +133,7 @@ def _begin_turn(*, user: AbstractBaseUser, text: str, conversation_id: int | Non
             message = retried.select_related("conversation").order_by("-id").first()
             if message is not None:
                 conversation = message.conversation
+        is_retry = message is not None
 
         if conversation is None:
             conversation = Conversation.objects.create(owner=user, title=conversation_title(text))
@@ -143,7 +144,8 @@ def _begin_turn(*, user: AbstractBaseUser, text: str, conversation_id: int | Non
             Conversation.objects.filter(pk=conversation.pk).update(updated_at=dj_timezone.now())
 
     saved_reply = None
-    if message.client_id:
+    # Only a retried message can already have its answer; a new one cannot (saves a query per turn).
+    if is_retry:
         following = (
             Message.objects.filter(conversation_id=conversation.pk, id__gt=message.pk)
             .order_by("id")
