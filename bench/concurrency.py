@@ -23,7 +23,7 @@ import uuid
 from . import common
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 500))
-RATES = [int(r) for r in os.environ.get("BENCH_RATES", "5,10,15,20,25,30,40,50").split(",")]
+RATES = [int(r) for r in os.environ.get("BENCH_RATES", "5,10,15,20,25,30,35,40,50").split(",")]
 STAGE_S = float(os.environ.get("BENCH_STAGE_S", 8))
 P95_LIMIT_MS = 250
 if os.environ.get("BENCH_QUICK"):
