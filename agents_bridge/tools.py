@@ -128,7 +128,7 @@ def _add_unit(ctx: TodoContext, title: str, description: str, due_date: str | No
             title=title,
             description=description or "",
             due_date=_parse_due(due_date),
-            priority=priority or "medium",
+            priority=priority,  # None: the service applies the default
         )
     except ValidationError as exc:
         return _invalid(exc)

@@ -1,6 +1,7 @@
 import json
 
 from django.contrib import admin
+from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 
 from .models import Conversation, Message
@@ -49,9 +50,13 @@ class ConversationAdmin(admin.ModelAdmin):
     readonly_fields = ("owner", "title", "created_at", "updated_at")
     inlines = [MessageInline]
 
-    @admin.display(description="Messages")
+    def get_queryset(self, request):
+        # One COUNT per page, not one query per row.
+        return super().get_queryset(request).annotate(n_messages=Count("messages"))
+
+    @admin.display(description="Messages", ordering="n_messages")
     def message_count(self, obj):
-        return obj.messages.count()
+        return obj.n_messages
 
     def has_add_permission(self, request):
         return False

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from tasks.serializers import StrictSerializerMixin
 
 from .models import Conversation, Message
+from .services import CLIENT_ID_MAX_CHARS
 
 
 class ChatRequestSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -19,7 +20,7 @@ class ChatRequestSerializer(StrictSerializerMixin, serializers.Serializer):
         required=False, allow_null=True, max_length=64, help_text="IANA zone for dates like 'tomorrow', e.g. Europe/Paris."
     )
     client_id = serializers.CharField(
-        required=False, allow_null=True, max_length=64, help_text="Client-chosen id so a retried send is stored once."
+        required=False, allow_null=True, max_length=CLIENT_ID_MAX_CHARS, help_text="Client-chosen id so a retried send is stored once."
     )
 
 
