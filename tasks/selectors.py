@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from .models import Task, priority_rank
+from .models import SEARCH_SEPARATOR, Task, priority_rank, search_text
 
 
 class TaskNotFound(Exception):
@@ -79,10 +79,9 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
         qs = qs.filter(completed=f.completed)
     if f.priority:
         qs = qs.filter(priority=f.priority)
-    if f.search:
-        qs = qs.filter(Q(title__icontains=f.search) | Q(description__icontains=f.search))
-    for word in f.search_words:
-        qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    for text in (f.search, *f.search_words):
+        if text:
+            qs = _containing(qs, text)
     if f.due_before:
         qs = qs.filter(due_date__lte=f.due_before)
     if f.due_after:
@@ -93,6 +92,13 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
         overdue = Q(completed=False, due_date__lt=today or timezone.localdate())
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
     return _ordered(qs, f.ordering)
+
+
+def _containing(qs: QuerySet[Task], text: str) -> QuerySet[Task]:
+    """Tasks whose title or description contains `text`, in any case."""
+    if SEARCH_SEPARATOR in text:  # could match across the join of title and description
+        return qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
+    return qs.alias(search_text=search_text()).filter(search_text__icontains=text)
 
 
 def _ordered(qs: QuerySet[Task], ordering: str | None) -> QuerySet[Task]:
