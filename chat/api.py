@@ -7,7 +7,7 @@ websocket consumer drives), every read through chat.selectors.
 from asgiref.sync import async_to_sync
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from .serializers import (
     ChatRequestSerializer,
     ChatResponseSerializer,
     ConversationDetailSerializer,
+    ConversationMessagesQuerySerializer,
     ConversationSerializer,
 )
 
@@ -117,6 +118,20 @@ class ConversationViewSet(
             raise NotFound() from None
         self.check_object_permissions(self.request, conversation)
         return conversation
+
+    @extend_schema(summary="One of your conversations, with a page of its messages", parameters=[ConversationMessagesQuerySerializer])
+    def retrieve(self, request, *args, **kwargs):
+        conversation = self.get_object()  # first, so someone else's conversation is a 404 whatever the query
+        query = ConversationMessagesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            messages, earlier = selectors.conversation_messages(
+                conversation=conversation, before=query.validated_data.get("before")
+            )
+        except selectors.MessageNotFound:
+            raise ValidationError({"before": ["No message with that id in this conversation."]}) from None
+        context = {**self.get_serializer_context(), "messages": messages, "earlier_messages": earlier}
+        return Response(ConversationDetailSerializer(conversation, context=context).data)
 
     def perform_destroy(self, instance):
         services.conversation_delete(user=self.request.user, conversation_id=instance.pk)

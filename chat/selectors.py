@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Conversation, Message
 
@@ -33,9 +33,34 @@ def conversation_get(*, user: AbstractBaseUser, conversation_id: object) -> Conv
         raise ConversationNotFound(conversation_id) from None
 
 
-def conversation_messages(*, conversation: Conversation) -> list[Message]:
-    """All messages of a conversation the caller already holds (so already owner-checked), oldest first."""
-    return list(conversation.messages.order_by("created_at", "id"))
+class MessageNotFound(Exception):
+    """A `before` cursor that names no message of this conversation."""
+
+
+def conversation_messages(
+    *, conversation: Conversation, before: int | None = None, limit: int | None = None
+) -> tuple[list[Message], bool]:
+    """The latest `limit` (settings.CHAT_CONVERSATION_MESSAGES) messages of a conversation the caller
+    already holds (so already owner-checked), oldest first, and whether earlier ones exist.
+
+    `before` (a message id of this conversation) pages back: the messages just before that one.
+    A page is one indexed query however long the conversation is.
+    """
+    limit = settings.CHAT_CONVERSATION_MESSAGES if limit is None else limit
+    messages = conversation.messages.all()
+    if before is not None:
+        cursor = messages.filter(pk=before).values("created_at", "id").first()
+        if cursor is None:
+            raise MessageNotFound(before)
+        # The same (created_at, id) order as the page, so no message is skipped or shown twice.
+        messages = messages.filter(
+            Q(created_at__lt=cursor["created_at"]) | Q(created_at=cursor["created_at"], id__lt=cursor["id"])
+        )
+    page = list(messages.order_by("-created_at", "-id")[: limit + 1])
+    has_earlier = len(page) > limit
+    page = page[:limit]
+    page.reverse()
+    return page, has_earlier
 
 
 def history_window(

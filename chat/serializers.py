@@ -68,14 +68,31 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 
 class ConversationDetailSerializer(ConversationSerializer):
+    """A conversation with one page of its messages: the latest, oldest first. When
+    `earlier_messages` is true, GET again with `?before=<id of the first message>` for the page before."""
+
     messages = serializers.SerializerMethodField()
+    earlier_messages = serializers.SerializerMethodField()
 
     class Meta(ConversationSerializer.Meta):
-        fields = [*ConversationSerializer.Meta.fields, "messages"]
+        fields = [*ConversationSerializer.Meta.fields, "messages", "earlier_messages"]
         read_only_fields = fields
 
+    # The page is read by the view (it takes ?before=) and handed over in the context.
     @extend_schema_field(MessageSerializer(many=True))
     def get_messages(self, conversation: Conversation) -> list[dict]:
-        from .selectors import conversation_messages
+        return MessageSerializer(self.context["messages"], many=True).data
 
-        return MessageSerializer(conversation_messages(conversation=conversation), many=True).data
+    def get_earlier_messages(self, conversation: Conversation) -> bool:
+        return self.context["earlier_messages"]
+
+
+class ConversationMessagesQuerySerializer(serializers.Serializer):
+    """The query of GET /api/conversations/{id}/."""
+
+    before = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="A message id of this conversation: return the messages just before it.",
+    )

@@ -230,6 +230,8 @@ AGENT_MAX_TURNS = env.int("AGENT_MAX_TURNS", default=8)
 AGENT_TIMEOUT_S = env.float("AGENT_TIMEOUT_S", default=60.0)
 AGENT_TRACING = env.bool("AGENT_TRACING", default=False)
 CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=20)
+# Messages per page of GET /api/conversations/{id}/ (the latest first; ?before= pages back).
+CHAT_CONVERSATION_MESSAGES = env.int("CHAT_CONVERSATION_MESSAGES", default=100)
 CHAT_MAX_MESSAGE_CHARS = 4000
 # Per-user chat limits (chat/limits.py), shared by every process through the cache:
 # turns started per user from any door, and model tokens per user per day (0 = no budget).

@@ -176,7 +176,60 @@ def test_a_conversation_shows_its_messages_in_order(api_client, user):
         ("user", "add milk", "complete"),
         ("assistant", "Added.", "complete"),
     ]
+    assert body["earlier_messages"] is False
     assert set(body["messages"][0]) == {"id", "role", "content", "tool_calls", "status", "created_at"}
+
+
+def test_a_long_conversation_opens_on_its_latest_messages_and_pages_back(api_client, user, settings):
+    settings.CHAT_CONVERSATION_MESSAGES = 4
+    conversation = make_conversation(user, messages=[("user", f"message {n}") for n in range(10)])
+    url = f"/api/conversations/{conversation.pk}/"
+
+    first = api_client.get(url).json()
+    assert [m["content"] for m in first["messages"]] == ["message 6", "message 7", "message 8", "message 9"]
+    assert first["earlier_messages"] is True
+
+    second = api_client.get(url, {"before": first["messages"][0]["id"]}).json()
+    assert [m["content"] for m in second["messages"]] == ["message 2", "message 3", "message 4", "message 5"]
+    assert second["earlier_messages"] is True
+
+    last = api_client.get(url, {"before": second["messages"][0]["id"]}).json()
+    assert [m["content"] for m in last["messages"]] == ["message 0", "message 1"]
+    assert last["earlier_messages"] is False
+
+
+def test_messages_created_in_the_same_instant_are_neither_lost_nor_repeated_across_pages(api_client, user, settings):
+    settings.CHAT_CONVERSATION_MESSAGES = 2
+    conversation = make_conversation(user, messages=[("user", f"m{n}") for n in range(5)])
+    conversation.messages.update(created_at=conversation.created_at)  # one timestamp for all
+    url = f"/api/conversations/{conversation.pk}/"
+    seen, before = [], None
+    while True:
+        body = api_client.get(url, {"before": before} if before else {}).json()
+        seen = [m["content"] for m in body["messages"]] + seen
+        if not body["earlier_messages"]:
+            break
+        before = body["messages"][0]["id"]
+    assert seen == ["m0", "m1", "m2", "m3", "m4"]
+
+
+@pytest.mark.parametrize("before", ["abc", "0", "-3", "1.5", str(2**70)])
+def test_a_bad_before_cursor_is_a_400_naming_it(api_client, user, before):
+    conversation = make_conversation(user, messages=[("user", "hi")])
+    response = api_client.get(f"/api/conversations/{conversation.pk}/", {"before": before})
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "invalid"
+    assert body["detail"].startswith("before:") and "before" in body
+
+
+def test_a_before_cursor_from_another_conversation_is_a_400(api_client, user, other_user):
+    conversation = make_conversation(user, messages=[("user", "hi")])
+    elsewhere = make_conversation(user, messages=[("user", "other")]).messages.get()
+    theirs = make_conversation(other_user, messages=[("user", "private")]).messages.get()
+    for message in (elsewhere, theirs):
+        response = api_client.get(f"/api/conversations/{conversation.pk}/", {"before": message.pk})
+        assert response.status_code == 400 and response.json()["detail"].startswith("before:")
+        assert "private" not in response.content.decode()
 
 
 def test_another_users_conversation_is_404_to_read_and_to_delete(api_client, other_user):

@@ -38,7 +38,8 @@ def _require_chromium() -> None:
 def server(tmp_path_factory):
     _require_chromium()
     workdir = tmp_path_factory.mktemp("browser")
-    env = server_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}")
+    # Pages of 4 messages, so a conversation of a few turns already has an earlier page.
+    env = server_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}", CHAT_CONVERSATION_MESSAGES="4")
     migrate(env)
     daphne = DaphneServer(env, workdir / "daphne.log").start()
     yield daphne
@@ -180,6 +181,37 @@ def test_a_person_chats_a_task_into_the_list_completes_it_and_finds_the_conversa
     assert bob_page.request.get(f"{server.url}/api/conversations/{conversation_id}/").status == 404
     bob.close()
     alice.close()
+
+
+def test_a_long_conversation_opens_on_its_latest_messages_and_shows_earlier_ones_on_request(server, browser):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_up(page, server, "grace")
+    open_chat(page, server)
+    said = ["add call the bank", "add water the plants", "what's on my list?"]
+    for n, text in enumerate(said, start=1):
+        page.fill("#composer-input", text)
+        page.press("#composer-input", "Enter")
+        expect(page.locator(".msg.assistant")).to_have_count(n)
+        expect(page.locator(".msg.assistant[aria-busy=true]")).to_have_count(0)  # the reply is complete
+
+    page.reload()
+    page.wait_for_selector('#conn-status[data-state="online"]')
+    # Six messages, pages of four: the latest four, and a way to the rest.
+    expect(page.locator(".msg")).to_have_count(4)
+    expect(page.locator(".msg.user .bubble")).to_have_text(said[1:])
+    earlier = page.get_by_role("button", name="Show earlier messages")
+    expect(earlier).to_be_visible()
+
+    earlier.click()
+    expect(page.locator(".msg")).to_have_count(6)
+    expect(page.locator(".msg.user .bubble")).to_have_text(said)
+    expect(page.locator(".msg").first).to_have_class(re.compile(r"\buser\b"))
+    expect(earlier).to_be_hidden()
+    context.close()
 
 
 def test_the_page_without_javascript_still_shows_the_task_list(server, browser):

@@ -302,7 +302,58 @@
   function clearThread() {
     messagesEl.textContent = "";
     welcome.hidden = false;
+    showEarlierButton(false);
   }
+
+  // A long conversation opens on its latest page of messages; this button above them loads the
+  // page before (GET /api/conversations/{id}/?before=<first shown message id>).
+  var earlierButton = el("button", "link earlier-messages", "Show earlier messages");
+  earlierButton.type = "button";
+  var firstShownMessageId = null;
+
+  function showEarlierButton(show) {
+    if (show && !earlierButton.parentNode) messagesEl.parentNode.insertBefore(earlierButton, messagesEl);
+    if (!show && earlierButton.parentNode) earlierButton.parentNode.removeChild(earlierButton);
+  }
+
+  function renderSavedMessage(m) {
+    if (m.role === "user") {
+      addUserMessage(m.content);
+    } else {
+      var view = addAssistantMessage();
+      view.setText(m.content);
+      (m.tool_calls || []).forEach(function (call) { view.addToolCall(call.name, call.arguments, call.output, true); });
+      view.finish(m.status);
+    }
+  }
+
+  function showSavedPage(conv) {
+    if (conv.messages.length) firstShownMessageId = conv.messages[0].id;
+    showEarlierButton(!!conv.earlier_messages);
+  }
+
+  earlierButton.addEventListener("click", function () {
+    var id = conversationId;
+    earlierButton.disabled = true;
+    api("GET", "/api/conversations/" + id + "/?before=" + firstShownMessageId)
+      .then(function (conv) {
+        if (conversationId !== id) return;
+        // Rendered at the end as usual, then moved above the first message; the scroll position
+        // is kept so the message being read stays where it was.
+        var oldFirst = messagesEl.firstChild;
+        var oldHeight = thread.scrollHeight;
+        var oldTop = thread.scrollTop;
+        var start = messagesEl.children.length;
+        conv.messages.forEach(renderSavedMessage);
+        Array.prototype.slice.call(messagesEl.children, start).forEach(function (li) {
+          messagesEl.insertBefore(li, oldFirst);
+        });
+        thread.scrollTop = oldTop + (thread.scrollHeight - oldHeight);
+        showSavedPage(conv);
+      })
+      .catch(function (err) { showNotice("Could not load earlier messages: " + err.message); })
+      .then(function () { earlierButton.disabled = false; });
+  });
 
   function openConversation(id) {
     if (streaming) {
@@ -315,16 +366,8 @@
         setConversation(conv.id, conv.title);
         var msgs = conv.messages || [];
         welcome.hidden = msgs.length > 0;
-        msgs.forEach(function (m) {
-          if (m.role === "user") {
-            addUserMessage(m.content);
-          } else {
-            var view = addAssistantMessage();
-            view.setText(m.content);
-            (m.tool_calls || []).forEach(function (call) { view.addToolCall(call.name, call.arguments, call.output, true); });
-            view.finish(m.status);
-          }
-        });
+        msgs.forEach(renderSavedMessage);
+        showSavedPage(conv);
         scrollToBottom(true);
       })
       .catch(function (err) {
