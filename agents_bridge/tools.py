@@ -145,17 +145,14 @@ def _add_unit(ctx: TodoContext, title: str, description: str, due_date: str | No
 
 def _set_completed_unit(ctx: TodoContext, task_id: int, completed: bool) -> str:
     try:
-        before = selectors.task_get(user=ctx.user, task_id=task_id)
-        if before.completed == completed:
-            status = "already_completed" if completed else "already_pending"
-            return _json({"status": status, "task_id": before.pk, "title": before.title})
-        if completed:
-            task = services.task_complete(user=ctx.user, task_id=task_id)
-        else:
-            task = services.task_reopen(user=ctx.user, task_id=task_id)
+        task, changed = services.task_set_completed(user=ctx.user, task_id=task_id, completed=completed)
     except selectors.TaskNotFound:
         return _not_found(task_id)
-    return _json({"status": "completed" if completed else "reopened", "task_id": task.pk, "title": task.title})
+    if not changed:
+        status = "already_completed" if completed else "already_pending"
+    else:
+        status = "completed" if completed else "reopened"
+    return _json({"status": status, "task_id": task.pk, "title": task.title})
 
 
 def _update_unit(ctx: TodoContext, task_id: int, changes: dict[str, Any]) -> str:

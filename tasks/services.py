@@ -98,22 +98,26 @@ def _set_completed(task: Task, completed: bool) -> None:
         task.completed, task.completed_at = False, None
 
 
-def task_complete(*, user: AbstractBaseUser, task_id: int) -> Task:
+def task_set_completed(*, user: AbstractBaseUser, task_id: int, completed: bool) -> tuple[Task, bool]:
+    """Marks the task done (or not done). Returns the task and whether it changed: asking for the
+    state it is already in saves and announces nothing, so a repeated click or a retried request
+    cannot undo itself or notify twice."""
     with transaction.atomic():
         task = _locked(user, task_id)
-        _set_completed(task, True)
+        if task.completed == completed:
+            return task, False
+        _set_completed(task, completed)
         _validate_and_save(task)
-        announce_after_commit(user.pk, "completed", task_payload(task))
-    return task
+        announce_after_commit(user.pk, "completed" if completed else "reopened", task_payload(task))
+    return task, True
+
+
+def task_complete(*, user: AbstractBaseUser, task_id: int) -> Task:
+    return task_set_completed(user=user, task_id=task_id, completed=True)[0]
 
 
 def task_reopen(*, user: AbstractBaseUser, task_id: int) -> Task:
-    with transaction.atomic():
-        task = _locked(user, task_id)
-        _set_completed(task, False)
-        _validate_and_save(task)
-        announce_after_commit(user.pk, "reopened", task_payload(task))
-    return task
+    return task_set_completed(user=user, task_id=task_id, completed=False)[0]
 
 
 def task_delete(*, user: AbstractBaseUser, task_id: int) -> Task:
@@ -152,6 +156,7 @@ __all__ = [
     "task_create",
     "task_update",
     "task_complete",
+    "task_set_completed",
     "task_reopen",
     "task_delete",
     "task_delete_completed",

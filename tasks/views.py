@@ -105,10 +105,11 @@ def task_edit_page(request, task_id: int):
 @require_POST
 def task_toggle_page(request, task_id: int):
     task = _get_task_or_404(request, task_id)
-    if task.completed:
-        services.task_reopen(user=request.user, task_id=task.pk)
-    else:
-        services.task_complete(user=request.user, task_id=task.pk)
+    # The form says which state the person asked for, so a double submit does not undo itself;
+    # a post without it (an older page) flips the task as shown.
+    wanted = request.POST.get("completed")
+    completed = (wanted == "true") if wanted in ("true", "false") else not task.completed
+    services.task_set_completed(user=request.user, task_id=task.pk, completed=completed)
     return _back(request)
 
 

@@ -132,6 +132,24 @@ def test_completing_and_reopening_a_task(browser, user):
     assert not task.completed and task.completed_at is None
 
 
+def test_the_complete_button_posts_the_state_asked_for_so_a_double_click_does_not_undo_it(browser, user):
+    task = make_task(user, "Pay rent")
+    page = browser.get("/tasks/").content.decode()
+    form = page[page.index(f'action="/tasks/{task.pk}/toggle/"'):]
+    form = form[: form.index("</form>")]
+    assert 'name="completed" value="true"' in form
+
+    for _ in range(2):  # the same form sent twice, as a double click would
+        assert post(browser, f"/tasks/{task.pk}/toggle/", {"completed": "true"}).status_code == 302
+    task.refresh_from_db()
+    assert task.completed
+
+    assert 'name="completed" value="false"' in browser.get("/tasks/?show=all").content.decode()
+    post(browser, f"/tasks/{task.pk}/toggle/", {"completed": "false"})
+    task.refresh_from_db()
+    assert not task.completed
+
+
 def test_editing_a_task(browser, user):
     task = make_task(user, "Old", priority="low")
     page = browser.get(f"/tasks/{task.pk}/edit/")

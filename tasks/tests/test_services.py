@@ -185,3 +185,18 @@ def test_each_kind_of_change_is_announced_with_its_action(user, django_capture_o
         services.task_reopen(user=user, task_id=task.pk)
         services.task_delete(user=user, task_id=task.pk)
     assert sent == [(user.pk, "updated"), (user.pk, "completed"), (user.pk, "reopened"), (user.pk, "deleted")]
+
+
+def test_setting_the_state_a_task_already_has_saves_and_announces_nothing(user, django_capture_on_commit_callbacks):
+    task = make_task(user, "Pay rent", completed=True)
+    updated_at = Task.objects.get(pk=task.pk).updated_at
+    with django_capture_on_commit_callbacks() as callbacks:
+        same, changed = services.task_set_completed(user=user, task_id=task.pk, completed=True)
+    assert (same.pk, changed) == (task.pk, False)
+    assert callbacks == []
+    assert Task.objects.get(pk=task.pk).updated_at == updated_at
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        reopened, changed = services.task_set_completed(user=user, task_id=task.pk, completed=False)
+    assert changed and not reopened.completed and reopened.completed_at is None
+    assert len(callbacks) == 1
