@@ -4,8 +4,11 @@ AGENT_MODEL:
 - "local" (the default when AGENT_MODEL is empty and no OPENAI_API_KEY is set): the offline model.
 - an OpenAI model name such as "gpt-4.1-mini": the Responses API (needs OPENAI_API_KEY), or, when
   OPENAI_BASE_URL is set, Chat Completions on that server (Ollama, vLLM, LM Studio...).
-- "litellm/<provider>/<model>": the SDK's LiteLLM adapter (pip install 'openai-agents[litellm]').
+- "litellm/<provider>/<model>": the SDK's LiteLLM adapter, e.g. litellm/gemini/gemini-2.0-flash with
+  GEMINI_API_KEY set (LiteLLM reads each provider's key from the environment).
 """
+
+import os
 
 from agents import Model, set_tracing_disabled
 from django.conf import settings
@@ -68,6 +71,9 @@ def _openai_model(name: str) -> Model:
 def _litellm_model(name: str) -> Model:
     if not name:
         raise ImproperlyConfigured("AGENT_MODEL=litellm/<provider>/<model>, e.g. litellm/gemini/gemini-2.0-flash.")
+    # Without this LiteLLM fetches its model price list from GitHub on first use; the copy it ships
+    # is enough for us (we keep our own token budget), and a server should not call out unasked.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
         from agents.extensions.models.litellm_model import LitellmModel
     except ImportError as exc:

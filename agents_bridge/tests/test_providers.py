@@ -1,5 +1,6 @@
-import importlib.util
 import json
+import os
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -59,11 +60,21 @@ def test_a_base_url_speaks_chat_completions_to_that_server(no_keys):
     assert str(model._client.base_url).startswith("http://127.0.0.1:11434/v1")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("litellm") is not None, reason="litellm is installed here")
-def test_a_litellm_model_without_litellm_says_how_to_install_it(no_keys):
+def test_a_litellm_model_without_litellm_says_how_to_install_it(no_keys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "agents.extensions.models.litellm_model", None)  # as if not installed
     no_keys.AGENT_MODEL = "litellm/gemini/gemini-2.0-flash"
     with pytest.raises(ImproperlyConfigured, match=r"pip install 'openai-agents\[litellm\]'"):
         providers.get_model()
+
+
+def test_a_litellm_name_gives_the_sdks_litellm_model_for_that_provider(no_keys):
+    from agents.extensions.models.litellm_model import LitellmModel
+
+    no_keys.AGENT_MODEL = "litellm/gemini/gemini-2.0-flash"
+    model = providers.get_model()
+    assert isinstance(model, LitellmModel) and model.model == "gemini/gemini-2.0-flash"
+    # LiteLLM would otherwise download its price list from GitHub when first used.
+    assert os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
 
 
 @pytest.mark.parametrize("enabled", [False, True])
@@ -162,6 +173,27 @@ async def test_an_openai_compatible_server_drives_a_real_turn_through_the_client
     assert "in the user's timezone Europe/Paris." in first["body"]["messages"][0]["content"]
     tool_message = next(m for m in requests[1]["body"]["messages"] if m["role"] == "tool")
     assert json.loads(tool_message["content"])["status"] == "created"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("thread_connections_closed")
+async def test_a_litellm_provider_drives_a_real_turn(no_keys, user, chat_completions_server, monkeypatch):
+    # LiteLLM's "openai/" provider pointed at the local stand-in server: the whole LiteLLM path
+    # (request translation, streaming, tool calls) runs, and nothing leaves this machine.
+    base_url, requests = chat_completions_server
+    monkeypatch.setenv("OPENAI_API_BASE", base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
+    no_keys.AGENT_MODEL = "litellm/openai/tiny"
+    turn = ChatTurn(user=user, text="add buy milk", timezone="Europe/Paris")
+    frames = await turn.run()
+
+    assert [f["type"] for f in frames if f["type"] != "delta"] == ["turn.start", "tool.call", "tool.result", "turn.end"]
+    assert frames[-1]["status"] == "complete"
+    task = await Task.objects.aget(owner=user)
+    assert task.title == "Buy milk"
+    assert turn.reply_text == "Added “Buy milk”."
+    assert requests[0]["body"]["model"] == "tiny" and requests[0]["body"]["stream"] is True
+    assert {t["function"]["name"] for t in requests[0]["body"]["tools"]} >= {"add_task", "list_tasks"}
 
 
 class FailingHandler(BaseHTTPRequestHandler):
