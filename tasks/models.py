@@ -22,8 +22,9 @@ def priority_rank() -> models.Case:
     )
 
 
-# Joins the title and description for search. A line break cannot be part of a title, so a search
-# without one matches exactly where it would match in either field alone.
+# Joins the title and description for search. A search text without a line break cannot span the
+# separator, so it matches exactly where it would match in the title or the description alone
+# (tasks.selectors falls back to the two fields for a search text that has one).
 SEARCH_SEPARATOR = "\n"
 
 
