@@ -46,7 +46,11 @@ for name in ("alice", "bob"):
     entries.append({"name": name, "fixedHeaders": [{"name": "Authorization", "value": f"Bearer {access}"}]})
 with open(os.environ["FUZZ_AUTH_FILE"], "w") as fh:
     json.dump({"schemaVersion": "0.2.0", "auth": entries}, fh)
+# /api/{user_id}/chat answers 404 unless user_id is the caller's: give the fuzzer alice's id.
+with open(os.environ["FUZZ_AUTH_FILE"] + ".alice_id", "w") as fh:
+    fh.write(str(get_user_model().objects.get(username="fuzz-alice").pk))
 PYEOF
+export FUZZ_ALICE_ID="$(cat "$WORK/auth.json.alice_id")"
 
 PORT="$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 .venv/bin/daphne -b 127.0.0.1 -p "$PORT" --websocket-max-message-size 65536 todo_project.asgi:application \

@@ -1,5 +1,7 @@
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from tasks.serializers import StrictSerializerMixin
 
@@ -7,11 +9,25 @@ from .models import Conversation, Message
 from .services import CLIENT_ID_MAX_CHARS
 
 
+@extend_schema_field(
+    {"type": "string", "minLength": 1, "maxLength": settings.CHAT_MAX_MESSAGE_CHARS, "pattern": r"\S"}
+)
+class MessageTextField(serializers.CharField):
+    """The text of a chat message. Length and emptiness are checked by ChatTurn (codes
+    empty_message / message_too_long), the same rule for the websocket and the REST doors; the
+    schema states them so clients (and the fuzzer) know the limits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def run_validation(self, data=empty):
+        # "" too is ChatTurn's to refuse (empty_message), not DRF's generic "blank".
+        return "" if data == "" else super().run_validation(data)
+
+
 class ChatRequestSerializer(StrictSerializerMixin, serializers.Serializer):
-    # Length and emptiness are checked by ChatTurn (codes empty_message / message_too_long), the same
-    # rule for the websocket and this endpoint; here only the shape.
-    message = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, help_text="What the user says, 1 to 4000 characters."
+    message = MessageTextField(
+        help_text=f"What the user says: 1 to {settings.CHAT_MAX_MESSAGE_CHARS} characters, not only spaces."
     )
     conversation_id = serializers.IntegerField(
         required=False, allow_null=True, help_text="Continue this conversation; leave out to start a new one."
