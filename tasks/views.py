@@ -52,14 +52,18 @@ def _list_context(request, form: TaskForm | None = None) -> dict:
         show = "all"
     today = timezone.localdate()
     tasks = selectors.task_list(user=request.user, filters=FILTERS[show], today=today)
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.task_counts(user=request.user, today=today)
+    paginator = Paginator(tasks, PAGE_SIZE)
+    # The tab's count is the page count: one COUNT over the user's tasks fewer per view.
+    paginator.count = counts[show]
+    page = paginator.get_page(request.GET.get("page"))
     return {
         "form": form or TaskForm(),
         "page": page,
         "tasks": page.object_list,
         "show": show,
         "filters": list(FILTERS),
-        "counts": selectors.task_counts(user=request.user, today=today),
+        "counts": counts,
         "today": today,
     }
 

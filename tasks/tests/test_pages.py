@@ -150,6 +150,22 @@ def test_the_complete_button_posts_the_state_asked_for_so_a_double_click_does_no
     assert not task.completed
 
 
+def test_a_long_list_is_paged_on_each_tab_with_a_constant_number_of_queries(browser, user, django_assert_max_num_queries):
+    from tasks.views import PAGE_SIZE
+
+    Task.objects.bulk_create(Task(owner=user, title=f"Errand {n}", completed=n % 3 == 0) for n in range(PAGE_SIZE + 10))
+    pending = sum(1 for n in range(PAGE_SIZE + 10) if n % 3)
+
+    with django_assert_max_num_queries(4):  # session, user, the tab counts, one page
+        first = browser.get("/tasks/").content.decode()
+    assert first.count('class="task-title"') == PAGE_SIZE and "Page 1 of 2" in first
+    last = browser.get("/tasks/?page=2").content.decode()
+    assert last.count('class="task-title"') == 10 and "Page 2 of 2" in last
+
+    pending_page = browser.get("/tasks/?show=pending").content.decode()
+    assert pending_page.count('class="task-title"') == pending and "Page 1 of" not in pending_page
+
+
 def test_editing_a_task(browser, user):
     task = make_task(user, "Old", priority="low")
     page = browser.get(f"/tasks/{task.pk}/edit/")
