@@ -1,10 +1,17 @@
 import json
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from .models import Conversation, Message
+
+
+# A conversation can run to thousands of messages; its page shows the latest ones (10,000 inline
+# rows made a 14 MB page that took 8 s) and links to all of them in the message list.
+TRANSCRIPT_MESSAGES = 200
 
 
 class MessageInline(admin.TabularInline):
@@ -17,6 +24,12 @@ class MessageInline(admin.TabularInline):
     readonly_fields = fields
     ordering = ("created_at", "id")
     show_change_link = False
+    verbose_name_plural = f"Messages (the latest {TRANSCRIPT_MESSAGES})"
+
+    def get_queryset(self, request):
+        # Numbered newest first within each conversation; the formset then narrows to this one.
+        recency = Window(RowNumber(), partition_by=[F("conversation_id")], order_by=[F("created_at").desc(), F("id").desc()])
+        return super().get_queryset(request).annotate(recency=recency).filter(recency__lte=TRANSCRIPT_MESSAGES)
 
     @admin.display(description="Tool calls")
     def tool_calls_display(self, obj: Message):
@@ -47,7 +60,7 @@ class ConversationAdmin(admin.ModelAdmin):
     search_fields = ("title", "owner__username")
     list_select_related = ("owner",)
     date_hierarchy = "updated_at"
-    readonly_fields = ("owner", "title", "created_at", "updated_at")
+    readonly_fields = ("owner", "title", "created_at", "updated_at", "all_messages")
     inlines = [MessageInline]
 
     def get_queryset(self, request):
@@ -57,6 +70,11 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="Messages", ordering="n_messages")
     def message_count(self, obj):
         return obj.n_messages
+
+    @admin.display(description="Whole transcript")
+    def all_messages(self, obj):
+        url = reverse("admin:chat_message_changelist") + f"?conversation__id__exact={obj.pk}"
+        return format_html('<a href="{}">All {} messages, in the message list</a>', url, obj.n_messages)
 
     def has_add_permission(self, request):
         return False
@@ -69,6 +87,10 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ("content", "conversation__owner__username")
     list_select_related = ("conversation",)
     readonly_fields = ("conversation", "role", "content", "tool_calls", "status", "client_id", "created_at")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The conversation page links here for one conversation's whole transcript.
+        return lookup == "conversation__id__exact" or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="Content")
     def short_content(self, obj):

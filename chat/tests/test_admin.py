@@ -101,3 +101,20 @@ def test_create_support_user_updates_an_existing_account(user):
     alice = User.objects.get(username="alice")
     assert alice.is_staff and alice.check_password("n3w-Strong-pass")
     assert alice.groups.filter(name="Support").exists()
+
+
+def test_a_long_conversation_shows_its_latest_messages_and_links_to_all_of_them(support, user, monkeypatch):
+    monkeypatch.setattr("chat.admin.TRANSCRIPT_MESSAGES", 3)
+    conversation = make_conversation(user, "Long", [("user", f"message {n}") for n in range(5)])
+    make_conversation(user, "Other", [("user", "elsewhere")])
+
+    html = support.get(f"/admin/chat/conversation/{conversation.pk}/change/").content.decode()
+    assert [f"message {n}" in html for n in range(5)] == [False, False, True, True, True]
+    assert "elsewhere" not in html
+    link = f"/admin/chat/message/?conversation__id__exact={conversation.pk}"
+    assert link.replace("&", "&amp;") in html and "All 5 messages" in html
+
+    listing = support.get(link)
+    assert listing.status_code == 200
+    shown = listing.content.decode()
+    assert all(f"message {n}" in shown for n in range(5)) and "elsewhere" not in shown
