@@ -118,3 +118,17 @@ def test_a_long_conversation_shows_its_latest_messages_and_links_to_all_of_them(
     assert listing.status_code == 200
     shown = listing.content.decode()
     assert all(f"message {n}" in shown for n in range(5)) and "elsewhere" not in shown
+    positions = [shown.index(f"message {n}") for n in range(5)]
+    assert positions == sorted(positions)  # a transcript reads oldest first
+
+    everything = support.get("/admin/chat/message/").content.decode()
+    assert everything.index("elsewhere") < everything.index("message 4")  # all messages: newest first
+
+
+def test_the_conversation_list_counts_each_conversations_messages(support, user):
+    make_conversation(user, "Chatty", [("user", "one"), ("assistant", "two"), ("user", "three")])
+    make_conversation(user, "Quiet")
+    html = support.get("/admin/chat/conversation/").content.decode()
+    rows = {title: html[html.index(title):][:600] for title in ("Chatty", "Quiet")}
+    assert '<td class="field-message_count">3</td>' in rows["Chatty"]
+    assert '<td class="field-message_count">0</td>' in rows["Quiet"]
