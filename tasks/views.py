@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -110,9 +110,11 @@ def task_edit_page(request, task_id: int):
 def task_toggle_page(request, task_id: int):
     task = _get_task_or_404(request, task_id)
     # The form says which state the person asked for, so a double submit does not undo itself;
-    # a post without it (an older page) flips the task as shown.
+    # a post without it (a page from before this field) flips the task as shown.
     wanted = request.POST.get("completed")
-    completed = (wanted == "true") if wanted in ("true", "false") else not task.completed
+    if wanted not in (None, "true", "false"):
+        return HttpResponseBadRequest("completed must be true or false.")
+    completed = not task.completed if wanted is None else wanted == "true"
     services.task_set_completed(user=request.user, task_id=task.pk, completed=completed)
     return _back(request)
 

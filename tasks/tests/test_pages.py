@@ -150,6 +150,15 @@ def test_the_complete_button_posts_the_state_asked_for_so_a_double_click_does_no
     assert not task.completed
 
 
+@pytest.mark.parametrize("value", ["yes", "1", ""])
+def test_a_complete_button_post_with_a_bad_state_is_refused_and_changes_nothing(browser, user, value):
+    task = make_task(user, "Pay rent")
+    response = post(browser, f"/tasks/{task.pk}/toggle/", {"completed": value})
+    assert response.status_code == 400 and b"completed must be true or false" in response.content
+    task.refresh_from_db()
+    assert not task.completed
+
+
 def test_a_long_list_is_paged_on_each_tab_with_a_constant_number_of_queries(browser, user, django_assert_max_num_queries):
     from tasks.views import PAGE_SIZE
 
