@@ -47,15 +47,3 @@ def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness (~0.5 s a hash) is for attackers, not for the test suite;
     # live servers started by tests keep the real hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer():
-    # The channel layer is one object per process, and each async test runs on its own event loop.
-    # A consumer an earlier test left receiving holds the Redis layer's receive lock, bound to that
-    # test's (closed) loop, and the next test's consumer fails on it. Each test gets a new layer.
-    from channels.layers import channel_layers
-
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
