@@ -43,6 +43,8 @@ def search_text() -> models.Func:
 
 
 class Task(models.Model):
+    # On PostgreSQL the table is split into 32 partitions by hash of owner_id (migration 0005), so
+    # a user's queries read only their partition; that is why the primary key there is (id, owner_id).
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=255)
     description = models.TextField(blank=True, default="", validators=[MaxLengthValidator(4000)])

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -94,9 +95,10 @@ def test_task_list_search_words_must_all_appear_somewhere(user):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram search index is PostgreSQL only")
 def test_search_can_use_the_trigram_index(user):
-    # The index is on an expression; if the query's expression drifts from it (migration 0004),
-    # PostgreSQL silently falls back to reading every one of the user's tasks. On a few rows the
-    # planner prefers other plans anyway, so take those away (inside this test's transaction).
+    # The index is on an expression; if the query's expression drifts from it (migrations 0004,
+    # 0005), PostgreSQL silently falls back to reading every one of the user's tasks. On a few
+    # rows the planner prefers other plans anyway, so take those away (inside this test's
+    # transaction). Dropping an index of the partitioned table drops it from every partition.
     make_task(user, "Send the invoice")
     query = selectors.task_list(user=user, filters=TaskFilters(search="invoice")).order_by().values("id")
     with connection.cursor() as cursor:
@@ -106,10 +108,34 @@ def test_search_can_use_the_trigram_index(user):
         )
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP INDEX "{name}"')
+        # The key (id, owner_id) can serve an owner filter too, by reading all of a small index.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks, or no ALTER
+        cursor.execute("ALTER TABLE tasks_task DROP CONSTRAINT tasks_task_pkey")
+        cursor.execute(
+            "SELECT part.relname FROM pg_inherits JOIN pg_class part ON part.oid = inhrelid "
+            "JOIN pg_class parent ON parent.oid = inhparent WHERE parent.relname = 'task_owner_search_trgm'"
+        )
+        search_indexes = {name for (name,) in cursor.fetchall()}
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = query.explain()
-    assert "Bitmap Index Scan on task_owner_search_trgm" in plan, plan
+    used = re.findall(r"Bitmap Index Scan on (\w+)", plan)
+    assert used and set(used) <= search_indexes, plan
     assert "INVOICE" in plan.split("Index Cond")[-1], plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tasks are partitioned by owner on PostgreSQL only")
+@pytest.mark.parametrize(
+    "filters",
+    [TaskFilters(), TaskFilters(search="invoice"), TaskFilters(completed=False, ordering="due_date"), TaskFilters(overdue=True)],
+    ids=["all", "search", "pending by due date", "overdue"],
+)
+def test_a_users_task_list_reads_only_their_partition(user, other_user, filters):
+    # Migration 0005: each owner's tasks live in one of 32 partitions, and every read names the
+    # owner, so PostgreSQL prunes the other 31. A query that lost its owner filter would scan all.
+    make_task(user, "Send the invoice")
+    make_task(other_user, "Their invoice")
+    plan = selectors.task_list(user=user, filters=filters).explain()
+    assert len(set(re.findall(r" on (tasks_task_p\d+)", plan))) == 1, plan
 
 
 def test_task_list_due_before_and_after_include_the_day_itself(user):
