@@ -1,6 +1,11 @@
+import asyncio
+
 import pytest
 from django.contrib.auth import get_user_model
+from pytest_asyncio import is_async_test
 from rest_framework.test import APIClient
+
+_call_passed = pytest.StashKey[bool]()
 
 
 @pytest.fixture
@@ -47,3 +52,121 @@ def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness (~0.5 s a hash) is for attackers, not for the test suite;
     # live servers started by tests keep the real hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_call_passed] = report.passed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _async_tests_leave_nothing_running(request):
+    # Sync tests get no event loop from this: only async ones have a loop that other tests' work
+    # could outlive.
+    if is_async_test(request.node):
+        request.getfixturevalue("_stop_what_the_test_left_running")
+
+
+@pytest.fixture
+async def _stop_what_the_test_left_running(request, monkeypatch):
+    """Every async test runs on a loop of its own, but the channel layer is one per process. Work a
+    test leaves running ties the layer's receive state to that test's loop, and a later consumer
+    test fails on it ("... is bound to a different event loop"); if that work ignores the cancel
+    at loop close, the run hangs there instead. So a socket the test left open is an error (it is
+    closed here as a browser would close it, so the consumer's own disconnect runs), so is any
+    other task of the test still pending, and all of it is stopped before the loop closes."""
+    from asgiref.testing import ApplicationCommunicator
+    from channels.testing import WebsocketCommunicator
+
+    _forget_leaked_channel_locks()
+    communicators = []
+    real_init = ApplicationCommunicator.__init__
+
+    def recording_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        communicators.append(self)
+
+    monkeypatch.setattr(ApplicationCommunicator, "__init__", recording_init)
+    before = asyncio.all_tasks()
+    yield
+
+    problems = []
+    for comm in communicators:
+        if comm._future is None or comm._future.done():
+            continue
+        problems.append(
+            f"{type(comm).__name__} for {comm.scope.get('path')} was never disconnected "
+            "(await comm.disconnect(), even after the server closed the socket)"
+        )
+        try:
+            if isinstance(comm, WebsocketCommunicator):
+                await comm.disconnect()
+            else:
+                await comm.wait()
+        except Exception as exc:  # noqa: BLE001 - the report above is what matters
+            problems.append(f"  and its application then raised {exc!r}")
+    me = asyncio.current_task()
+    leftovers = {t for t in asyncio.all_tasks() - before if t is not me and not t.done()}
+    problems += [f"task left running: {_describe(t)}" for t in leftovers if not _channel_layer_internal(t)]
+    stuck = await _cancel_until_done(leftovers, timeout=5)
+    for task in stuck:
+        # Closing the loop would wait for it forever; a reported failure beats a hung run.
+        asyncio.tasks._unregister_task(task)
+    if stuck:
+        pytest.fail(
+            "Tasks that would not stop, abandoned so the loop could close (later tests may fail on them):\n"
+            + "\n".join(_describe(t) for t in stuck),
+            pytrace=False,
+        )
+    if problems and request.node.stash.get(_call_passed, False):
+        pytest.fail("The test left work running after it ended:\n" + "\n".join(problems), pytrace=False)
+
+
+def _channel_layer_internal(task) -> bool:
+    # A receive whose consumer is gone, or a backup-queue cleanup: the layer's business, not the
+    # test's (see _cancel_until_done for why a receive can outlive its consumer).
+    frame = getattr(task.get_coro(), "cr_frame", None)
+    module = frame.f_globals.get("__name__", "") if frame else ""
+    return module.split(".")[0] in ("channels_redis", "redis") or module == "channels.layers"
+
+
+async def _cancel_until_done(tasks, timeout: float) -> set:
+    # One cancel is not always enough: on Python 3.11, asyncio.wait_for (which redis-py puts around
+    # every command it sends) drops a cancel that lands just as the command completes, and the
+    # layer's receive then goes on polling Redis.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    pending = set(tasks)
+    while pending and loop.time() < deadline:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    return pending
+
+
+def _describe(task) -> str:
+    coro = task.get_coro()
+    where = []
+    while coro is not None and getattr(coro, "cr_frame", None) is not None:
+        where.append(f"{coro.cr_code.co_qualname} ({coro.cr_frame.f_code.co_filename}:{coro.cr_frame.f_lineno})")
+        coro = coro.cr_await
+    return f"{task.get_name()}: " + " -> ".join(where or [repr(task)])
+
+
+def _forget_leaked_channel_locks() -> None:
+    # channels-redis counts a waiter on its per-channel receive lock before the wait and never
+    # uncounts it if the wait is cancelled (a socket closing just after the layer handed its
+    # consumer a message). The lock then outlives its loop, and the next test that has to wait on
+    # it fails with "Lock ... is bound to a different event loop". With no receive in flight no
+    # lock is held or awaited, so whatever is left is such a leak.
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
+
+    layer = channel_layers.backends.get(DEFAULT_CHANNEL_LAYER)
+    locks = getattr(layer, "receive_clean_locks", None)
+    if locks is None or layer.receive_count or layer.receive_cleaners:
+        return
+    locks.locks.clear()
+    locks.wait_counts.clear()

@@ -64,6 +64,8 @@ async def next_frame_of(comm, frame_type: str, timeout: float = TURN_TIMEOUT) ->
 
 
 async def closed_code(comm, timeout: float = 5) -> int:
+    # The consumer runs on after closing, until the server tells it the socket is gone: the test
+    # still owes it comm.disconnect(), or it outlives the test.
     while True:
         output = await comm.receive_output(timeout)
         if output["type"] == "websocket.close":
@@ -204,6 +206,7 @@ async def test_a_socket_without_a_login_is_closed_with_4401(db):
     error = await comm.receive_json_from()
     assert error["type"] == "error" and error["code"] == "unauthenticated"
     assert await closed_code(comm) == 4401
+    await comm.disconnect()
 
 
 async def test_an_expired_jwt_is_closed_with_4401(user):
@@ -212,12 +215,14 @@ async def test_an_expired_jwt_is_closed_with_4401(user):
     comm, _ = await open_socket([], ["todo.v1", f"access_token.{token}"])
     assert (await comm.receive_json_from())["code"] == "token_expired"
     assert await closed_code(comm) == 4401
+    await comm.disconnect()
 
 
 async def test_a_forged_jwt_is_closed_with_4401_even_with_a_valid_session_cookie(user, alice_headers):
     comm, _ = await open_socket(alice_headers, ["todo.v1", "access_token.not-a-real-token"])
     assert (await comm.receive_json_from())["code"] == "token_invalid"
     assert await closed_code(comm) == 4401
+    await comm.disconnect()
 
 
 async def test_a_jwt_subprotocol_is_accepted_as_todo_v1_and_never_echoed(user):
@@ -241,6 +246,7 @@ async def test_a_jwt_that_expires_while_connected_closes_the_socket_with_4401_on
     assert (await comm.receive_json_from())["code"] == "token_expired"
     assert await closed_code(comm) == 4401
     assert not await database_sync_to_async(Message.objects.exists)()
+    await comm.disconnect()
 
 
 async def test_a_page_on_a_foreign_origin_is_refused(alice_headers):
@@ -250,6 +256,7 @@ async def test_a_page_on_a_foreign_origin_is_refused(alice_headers):
     )
     connected, _ = await comm.connect()
     assert not connected
+    await comm.disconnect()
 
 
 async def test_a_session_cookie_without_an_origin_is_refused(alice_headers):
@@ -257,6 +264,7 @@ async def test_a_session_cookie_without_an_origin_is_refused(alice_headers):
     comm = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"cookie", cookie)])
     connected, _ = await comm.connect()
     assert not connected
+    await comm.disconnect()
 
 
 # --- ownership -------------------------------------------------------------------------------
@@ -325,6 +333,7 @@ async def test_a_frame_over_64_kb_closes_the_socket_with_4009(user, alice_header
     await comm.send_to(text_data=json.dumps({"type": "message", "text": "x" * 70_000}))
     assert await closed_code(comm) == 4009
     assert not await database_sync_to_async(Message.objects.exists)()
+    await comm.disconnect()
 
 
 async def test_cancel_with_nothing_running_is_harmless(user, alice_headers):

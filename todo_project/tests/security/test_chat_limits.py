@@ -57,6 +57,7 @@ async def test_a_websocket_frame_over_the_size_limit_closes_with_4009_and_stores
 
     assert await closed_code(comm) == 4009
     assert await database_sync_to_async(counts)() == (0, 0)
+    await comm.disconnect()
 
 
 # --- per-user rate ------------------------------------------------------------------------

@@ -184,3 +184,4 @@ async def test_a_websocket_with_a_token_from_before_the_password_change_is_close
     comm = await open_socket([ORIGIN], subprotocols=["todo.v1", f"access_token.{access}"])
 
     assert await closed_code(comm) == 4401
+    await comm.disconnect()

@@ -48,6 +48,8 @@ def message_rows(**filters) -> list[dict]:
 
 
 async def closed_code(comm, timeout: float = 5) -> int | None:
+    # The consumer runs on after closing, until the server tells it the socket is gone: the test
+    # still owes it comm.disconnect(), or it outlives the test.
     while True:
         output = await comm.receive_output(timeout)
         if output["type"] == "websocket.close":
