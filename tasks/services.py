@@ -36,7 +36,21 @@ def _validate_and_save(task: Task) -> None:
     # full_clean already applies in Python; validating them too would cost a SELECT inside a
     # savepoint per constraint on every write (6 extra statements). The database still enforces them.
     task.full_clean(exclude=["owner"], validate_constraints=False)
-    task.save()
+    if task._state.adding:
+        task.save()
+        return
+    # Model.save() would update WHERE id = ... alone. On PostgreSQL tasks are partitioned by owner
+    # (migration 0005), and a statement that does not name the owner is planned against all 32
+    # partitions: 1.2 ms of planning on a warm connection (12 ms on a fresh one), not 0.1 ms.
+    # pre_save() is what save() applies per field (updated_at's auto_now).
+    fields = [f for f in Task._meta.concrete_fields if not f.primary_key and f.name not in ("owner", "created_at")]
+    values = {f.attname: f.pre_save(task, add=False) for f in fields}
+    _scoped(task).update(**values)
+
+
+def _scoped(task: Task):
+    """The task as a one-row queryset that names its owner as well as its id."""
+    return Task.objects.filter(owner_id=task.owner_id, pk=task.pk)
 
 
 def task_create(
@@ -125,8 +139,7 @@ def task_delete(*, user: AbstractBaseUser, task_id: int) -> Task:
     with transaction.atomic():
         task = _locked(user, task_id)
         payload = task_payload(task)
-        task.delete()
-        task.id = payload["id"]
+        _scoped(task).delete()  # not task.delete(): see _validate_and_save
         announce_after_commit(user.pk, "deleted", payload)
     return task
 

@@ -1,9 +1,11 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tasks import services
 from tasks.events import user_group
@@ -105,6 +107,36 @@ def test_task_delete_removes_the_task_and_returns_what_it_was(user):
     deleted = services.task_delete(user=user, task_id=task.pk)
     assert (deleted.pk, deleted.title) == (task.pk, "Old plan")
     assert not Task.objects.filter(pk=task.pk).exists()
+
+
+def test_an_update_moves_updated_at_and_keeps_created_at(user):
+    task = make_task(user, "Draft")
+    Task.objects.filter(pk=task.pk).update(updated_at=task.updated_at - timedelta(days=1))
+    task.refresh_from_db()
+    created, before = task.created_at, task.updated_at
+    services.task_update(user=user, task_id=task.pk, title="Final")
+    task.refresh_from_db()
+    assert task.title == "Final" and task.updated_at > before and task.created_at == created
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda user, pk: services.task_update(user=user, task_id=pk, title="Renamed"),
+        lambda user, pk: services.task_complete(user=user, task_id=pk),
+        lambda user, pk: services.task_delete(user=user, task_id=pk),
+    ],
+    ids=["update", "complete", "delete"],
+)
+def test_every_write_of_one_task_names_its_owner(user, write):
+    # On PostgreSQL tasks are partitioned by owner (migration 0005); a statement naming only the
+    # id is planned against every partition, ten times the planning time of one that names both.
+    task = make_task(user, "Pay rent")
+    with CaptureQueriesContext(connection) as ctx:
+        write(user, task.pk)
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(("UPDATE", "DELETE"))]
+    assert writes, ctx.captured_queries
+    assert all('"owner_id" =' in sql.partition(" WHERE ")[2] for sql in writes), writes
 
 
 def test_task_delete_completed_removes_only_the_users_completed_tasks(user, other_user):
