@@ -112,9 +112,11 @@ async def _stop_what_the_test_left_running(request, monkeypatch):
     leftovers = {t for t in asyncio.all_tasks() - before if t is not me and not t.done()}
     problems += [f"task left running: {_describe(t)}" for t in leftovers if not _channel_layer_internal(t)]
     stuck = await _cancel_until_done(leftovers, timeout=5)
-    for task in stuck:
-        # Closing the loop would wait for it forever; a reported failure beats a hung run.
-        asyncio.tasks._unregister_task(task)
+    # Closing the loop would wait for these forever; a reported failure beats a hung run. (A
+    # private asyncio helper, present from 3.7 on; without it the failure below still names them.)
+    unregister = getattr(asyncio.tasks, "_unregister_task", None)
+    for task in stuck if unregister else ():
+        unregister(task)
     if stuck:
         pytest.fail(
             "Tasks that would not stop, abandoned so the loop could close (later tests may fail on them):\n"
