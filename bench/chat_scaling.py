@@ -29,16 +29,6 @@ BULK_PREFIX = "Bulk task"
 NOUNS = ["report", "dentist", "invoice", "garden", "taxes", "car", "slides", "tickets", "kitchen", "budget"]
 
 
-def _vacuum_analyze(table: str) -> None:
-    """Statistics and visibility map as autovacuum leaves them a minute after a bulk load (as
-    bench/task_api.py does): without it, counting a user's tasks cannot read the index alone."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(f"VACUUM ANALYZE {table}")
-
-
 def prepare(history: int, tasks: int):
     """A user with `tasks` tasks and one conversation of `history` messages. Returns (user, conversation_id).
 
@@ -66,7 +56,7 @@ def prepare(history: int, tasks: int):
                 Task.objects.bulk_create(batch)
                 batch = []
         Task.objects.bulk_create(batch)
-        _vacuum_analyze("tasks_task")
+        common.vacuum_analyze("tasks_task")
     Conversation.objects.filter(owner=user).delete()
     conv = Conversation.objects.create(owner=user, title="Long conversation")
     Message.objects.bulk_create(
