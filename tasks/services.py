@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .events import announce_after_commit
 from .models import Priority, Task
-from .selectors import task_get
+from .selectors import TaskNotFound, task_get
 
 # Sentinel so `task_update` can tell "leave as is" from "clear it" (due_date=None).
 UNSET: Any = object()
@@ -45,7 +45,10 @@ def _validate_and_save(task: Task) -> None:
     # pre_save() is what save() applies per field (updated_at's auto_now).
     fields = [f for f in Task._meta.concrete_fields if not f.primary_key and f.name not in ("owner", "created_at")]
     values = {f.attname: f.pre_save(task, add=False) for f in fields}
-    _scoped(task).update(**values)
+    if not _scoped(task).update(**values):
+        # Callers read the task under a row lock first, so this means it was deleted under us (or
+        # was never the owner's): say so rather than report a change that was not stored.
+        raise TaskNotFound(task.pk)
 
 
 def _scoped(task: Task):
@@ -135,7 +138,7 @@ def task_reopen(*, user: AbstractBaseUser, task_id: int) -> Task:
 
 
 def task_delete(*, user: AbstractBaseUser, task_id: int) -> Task:
-    """Deletes the task and returns the (now unsaved) instance so callers can name it."""
+    """Deletes the task and returns it as it was (id included) so callers can name it."""
     with transaction.atomic():
         task = _locked(user, task_id)
         payload = task_payload(task)

@@ -139,6 +139,24 @@ def test_every_write_of_one_task_names_its_owner(user, write):
     assert all('"owner_id" =' in sql.partition(" WHERE ")[2] for sql in writes), writes
 
 
+def test_an_edit_of_a_task_deleted_meanwhile_is_not_found_and_stores_nothing(user, monkeypatch):
+    # The row is gone between the read and the write (the lock normally prevents it): the edit
+    # must fail as "not found", not report success. (The deletion here runs inside the edit's
+    # transaction, so the failure rolls it back too and the task is left as it was.)
+    task = make_task(user, "Gone soon")
+    real_locked = services._locked
+
+    def read_then_lose(user, task_id):
+        found = real_locked(user, task_id)
+        Task.objects.filter(pk=task_id).delete()
+        return found
+
+    monkeypatch.setattr(services, "_locked", read_then_lose)
+    with pytest.raises(TaskNotFound):
+        services.task_update(user=user, task_id=task.pk, title="Renamed")
+    assert list(Task.objects.filter(owner=user).values_list("title", flat=True)) == ["Gone soon"]
+
+
 def test_task_delete_completed_removes_only_the_users_completed_tasks(user, other_user):
     done = make_task(user, "done", completed=True)
     open_task = make_task(user, "open")
