@@ -4,19 +4,23 @@ All three live in Django's cache, which is Redis when REDIS_URL is set, so they 
 websocket connections, the REST endpoint and every daphne process. With the local-memory cache
 (no REDIS_URL) they hold within one process, which is all a single-process setup has.
 
-`ChatTurn.start()` calls `check_rate`, `check_budget` and `acquire_turn` before saving anything
-and raises ChatInputError with the code returned here; `release_turn` runs when the turn ends.
+`ChatTurn` calls `claim_turn` (rate, then budget, then the lock) before saving anything and raises
+ChatInputError with the code it returns; `finish_turn` (tokens spent, then the lock) runs when the
+turn ends. On Redis each of the two is one round trip, a Lua script that also makes it atomic;
+on any other cache they are the single-step functions below, one after the other. Both read the
+same keys, values and rules, so the single-step functions and the scripts can be mixed freely.
 A crashed process never releases its lock: the lock expires after the longest a turn can run.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
-import uuid
 from datetime import date
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 
 RATE_LIMITED = "rate_limited"
@@ -36,6 +40,17 @@ def _rate_key(user_id: int, window_start: int) -> str:
     return f"chat:rate:{user_id}:{window_start}"
 
 
+def _rate_window(now: float | None) -> tuple[int, int, int, float]:
+    """(limit, period, window start, now) for CHAT_TURN_RATE: a fixed window of `period` seconds."""
+    limit, period = parse_rate(settings.CHAT_TURN_RATE)
+    now = time.time() if now is None else now
+    return limit, period, int(now // period) * period, now
+
+
+def _seconds_to_wait(window_start: int, period: int, now: float) -> int:
+    return max(1, int(window_start + period - now))
+
+
 def check_rate(user_id: int, *, now: float | None = None) -> int | None:
     """Counts one turn; returns the seconds to wait when the user is over CHAT_TURN_RATE, else None.
 
@@ -43,9 +58,7 @@ def check_rate(user_id: int, *, now: float | None = None) -> int | None:
     `cache.incr` is atomic in Redis and in the local-memory cache, so two processes cannot
     both take the last slot.
     """
-    limit, period = parse_rate(settings.CHAT_TURN_RATE)
-    now = time.time() if now is None else now
-    window_start = int(now // period) * period
+    limit, period, window_start, now = _rate_window(now)
     key = _rate_key(user_id, window_start)
     cache.add(key, 0, timeout=period + 1)
     try:
@@ -54,7 +67,7 @@ def check_rate(user_id: int, *, now: float | None = None) -> int | None:
         cache.add(key, 1, timeout=period + 1)
         count = 1
     if count > limit:
-        return max(1, int(window_start + period - now))
+        return _seconds_to_wait(window_start, period, now)
     return None
 
 
@@ -70,16 +83,22 @@ def turn_lock_seconds() -> int:
     return int(settings.AGENT_TIMEOUT_S) + 30
 
 
-def acquire_turn(user_id: int) -> str | None:
+def _new_token() -> int:
+    # An int, not a string: Django's Redis cache stores ints as plain numbers (strings are pickled),
+    # so the Lua scripts below can compare and write the same value the cache API reads.
+    return secrets.randbits(62)
+
+
+def acquire_turn(user_id: int) -> int | None:
     """Takes the user's turn lock; returns a token to release it with, or None when a turn runs."""
-    token = uuid.uuid4().hex
+    token = _new_token()
     # `add` only sets a missing key, atomically (Redis SET NX), across every process.
     return token if cache.add(_turn_key(user_id), token, timeout=turn_lock_seconds()) else None
 
 
-def release_turn(user_id: int, token: str | None) -> None:
+def release_turn(user_id: int, token: object) -> None:
     """Releases the lock if it is still ours (it may have expired and been taken by a newer turn)."""
-    if token and cache.get(_turn_key(user_id)) == token:
+    if token is not None and cache.get(_turn_key(user_id)) == token:
         cache.delete(_turn_key(user_id))
 
 
@@ -104,15 +123,117 @@ def check_budget(user_id: int) -> bool:
     return budget <= 0 or tokens_used_today(user_id) < budget
 
 
+def _budget_seconds() -> int:
+    # Two days, so the counter outlives the day it counts whatever the timezone.
+    return 2 * 86400
+
+
 def record_tokens(user_id: int, tokens: int) -> int:
     """Adds the tokens a turn used (as the model reported them) to today's count; returns the total."""
     key = _budget_key(user_id, timezone.localdate())
     if tokens <= 0:
         return int(cache.get(key, 0))
-    # Two days, so the counter outlives the day it counts whatever the timezone.
-    cache.add(key, 0, timeout=2 * 86400)
+    cache.add(key, 0, timeout=_budget_seconds())
     try:
         return cache.incr(key, tokens)
     except ValueError:
-        cache.add(key, tokens, timeout=2 * 86400)
+        cache.add(key, tokens, timeout=_budget_seconds())
         return tokens
+
+
+# --- a turn's limits in one step each (what ChatTurn calls) ---
+
+# KEYS: rate counter, token count, turn lock. ARGV: limit, rate window seconds, budget (0 = none),
+# token, lock seconds. Returns 0 (lock taken), 1 (over the rate), 2 (budget spent), 3 (busy).
+_CLAIM_LUA = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if count > tonumber(ARGV[1]) then return 1 end
+local budget = tonumber(ARGV[3])
+if budget > 0 and tonumber(redis.call('GET', KEYS[2]) or '0') >= budget then return 2 end
+if redis.call('SET', KEYS[3], ARGV[4], 'NX', 'EX', ARGV[5]) then return 0 end
+return 3
+"""
+
+# KEYS: token count, turn lock. ARGV: tokens used, token count seconds, token.
+_FINISH_LUA = """
+if tonumber(ARGV[1]) > 0 then
+  redis.call('INCRBY', KEYS[1], ARGV[1])
+  if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+end
+if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 0
+"""
+
+_scripts: dict[str, object] = {}
+
+
+def _redis_script(name: str, source: str):
+    """The registered script and a client for it, or None when the cache is not Redis."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    client = backend._cache.get_client(write=True)  # django's RedisCacheClient: the way to redis-py
+    script = _scripts.get(name)
+    if script is None:
+        script = _scripts[name] = client.register_script(source)
+    return script, client
+
+
+class Claim:
+    """What `claim_turn` decided: `token` when the turn may run, else the refusal's `code`
+    (RATE_LIMITED with `wait` seconds, BUDGET_EXHAUSTED or BUSY)."""
+
+    __slots__ = ("code", "token", "wait")
+
+    def __init__(self, code: str | None = None, token: int | None = None, wait: int | None = None) -> None:
+        self.code, self.token, self.wait = code, token, wait
+
+
+def claim_turn(user_id: int, *, now: float | None = None) -> Claim:
+    """Counts the turn against the rate, checks the budget, then takes the lock: the order of the
+    single-step functions, so a refused turn holds no lock and a busy one still counts."""
+    redis_script = _redis_script("claim", _CLAIM_LUA)
+    if redis_script is None:
+        wait = check_rate(user_id, now=now)
+        if wait is not None:
+            return Claim(RATE_LIMITED, wait=wait)
+        if not check_budget(user_id):
+            return Claim(BUDGET_EXHAUSTED)
+        token = acquire_turn(user_id)
+        return Claim(token=token) if token is not None else Claim(BUSY)
+
+    script, client = redis_script
+    limit, period, window_start, now = _rate_window(now)
+    token = _new_token()
+    keys = [
+        cache.make_and_validate_key(_rate_key(user_id, window_start)),
+        cache.make_and_validate_key(_budget_key(user_id, timezone.localdate())),
+        cache.make_and_validate_key(_turn_key(user_id)),
+    ]
+    args = [limit, period + 1, max(0, settings.AGENT_DAILY_TOKEN_BUDGET), token, turn_lock_seconds()]
+    outcome = int(script(keys=keys, args=args, client=client))
+    if outcome == 1:
+        return Claim(RATE_LIMITED, wait=_seconds_to_wait(window_start, period, now))
+    if outcome == 2:
+        return Claim(BUDGET_EXHAUSTED)
+    if outcome == 3:
+        return Claim(BUSY)
+    return Claim(token=token)
+
+
+def finish_turn(user_id: int, token: int | None, tokens_used: int) -> None:
+    """Adds the tokens the turn used to today's count and releases the lock if it is still ours
+    (compare-and-delete, atomic on Redis: a lock that expired and went to a newer turn stays)."""
+    redis_script = _redis_script("finish", _FINISH_LUA)
+    if redis_script is None:
+        record_tokens(user_id, tokens_used)
+        release_turn(user_id, token)
+        return
+    script, client = redis_script
+    keys = [
+        cache.make_and_validate_key(_budget_key(user_id, timezone.localdate())),
+        cache.make_and_validate_key(_turn_key(user_id)),
+    ]
+    args = [max(0, int(tokens_used)), _budget_seconds(), "" if token is None else int(token)]
+    script(keys=keys, args=args, client=client)

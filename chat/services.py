@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone as dj_timezone
@@ -114,48 +113,53 @@ class _Begun:
 
 
 def _begin_turn(*, user: AbstractBaseUser, text: str, conversation_id: int | None, client_id: str | None) -> _Begun:
-    with transaction.atomic():
-        # Serialises one user's turn starts, so a retried client_id is stored once even when both
-        # copies arrive at the same time (a row lock on PostgreSQL; SQLite serialises writers anyway).
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        conversation = None
-        if conversation_id is not None:
-            try:
-                conversation = selectors.conversation_get(user=user, conversation_id=conversation_id)
-            except selectors.ConversationNotFound:
-                raise ChatInputError("conversation_not_found", "That conversation does not exist.") from None
+    """Saves the user message (once per client_id) and loads the history the agent sees.
 
+    The caller holds the user's turn lock (chat.limits, shared by every process), so one user's
+    turn starts never overlap: two copies of a retried message cannot both pass the client_id
+    lookup. Three statements and a commit for a new message, then the history read.
+    """
+    with transaction.atomic():
         message = None
         if client_id:
             retried = Message.objects.filter(role=Message.Role.USER, client_id=client_id, conversation__owner_id=user.pk)
-            if conversation is not None:
-                retried = retried.filter(conversation=conversation)
-            message = retried.select_related("conversation").order_by("-id").first()
-            if message is not None:
-                conversation = message.conversation
+            if conversation_id is not None:
+                retried = retried.filter(conversation_id=conversation_id)
+            message = retried.order_by("-id").only("id", "conversation_id").first()
         is_retry = message is not None
+        is_new_conversation = False
 
-        if conversation is None:
-            conversation = Conversation.objects.create(owner=user, title=conversation_title(text))
         if message is None:
+            if conversation_id is None:
+                conversation_id = Conversation.objects.create(owner=user, title=conversation_title(text)).pk
+                is_new_conversation = True
+            elif not Conversation.objects.filter(pk=conversation_id, owner_id=user.pk).update(updated_at=dj_timezone.now()):
+                # The ownership check and the conversation's new activity time in one statement:
+                # another user's conversation, like a missing one, matches no row.
+                raise ChatInputError("conversation_not_found", "That conversation does not exist.")
             message = Message.objects.create(
-                conversation=conversation, role=Message.Role.USER, content=text, client_id=client_id or None
+                conversation_id=conversation_id, role=Message.Role.USER, content=text, client_id=client_id or None
             )
-            Conversation.objects.filter(pk=conversation.pk).update(updated_at=dj_timezone.now())
+        conversation_id = message.conversation_id
 
     saved_reply = None
     # Only a retried message can already have its answer; a new one cannot (saves a query per turn).
     if is_retry:
         following = (
-            Message.objects.filter(conversation_id=conversation.pk, id__gt=message.pk)
+            Message.objects.filter(conversation_id=conversation_id, id__gt=message.pk)
             .order_by("id")
             .values("id", "role", "content", "tool_calls", "status")
             .first()
         )
         if following and following["role"] == Message.Role.ASSISTANT and following["status"] == Message.Status.COMPLETE:
             saved_reply = following
-    history = selectors.history_window(user=user, conversation_id=conversation.pk, before_message_id=message.pk)
-    return _Begun(conversation.pk, message.pk, history, saved_reply)
+    # A conversation created just now has nothing before this message.
+    history = (
+        []
+        if is_new_conversation
+        else selectors.history_window(user=user, conversation_id=conversation_id, before_message_id=message.pk)
+    )
+    return _Begun(conversation_id, message.pk, history, saved_reply)
 
 
 def _save_reply(*, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str) -> int:
@@ -231,7 +235,7 @@ class ChatTurn:
         self._begun: _Begun | None = None
         self._recorder = _Recorder()
         self._save_task: asyncio.Future[int] | None = None
-        self._turn_token: str | None = None  # this user's one-running-turn lock (chat.limits)
+        self._turn_token: int | None = None  # this user's one-running-turn lock (chat.limits)
         self._run_context: TodoContext | None = None
 
     # -- validation (no database) --
@@ -266,14 +270,7 @@ class ChatTurn:
     async def start(self) -> dict[str, Any]:
         text, client_id, zone, conversation_id = self._validate()
         self.text, self.timezone = text, zone
-        await sync_to_async(self._claim_limits)()
-        try:
-            begun = await database_sync_to_async(_begin_turn)(
-                user=self.user, text=text, conversation_id=conversation_id, client_id=client_id
-            )
-        except BaseException:
-            await sync_to_async(self._release_limits)()
-            raise
+        begun = await database_sync_to_async(self._claim_and_begin)(text, conversation_id, client_id)
         self._begun = begun
         self.conversation_id = begun.conversation_id
         self.user_message_id = begun.user_message_id
@@ -332,24 +329,43 @@ class ChatTurn:
 
     # -- per-user limits (chat.limits: shared by every connection and process through the cache) --
 
+    def _claim_and_begin(self, text: str, conversation_id: int | None, client_id: str | None) -> _Begun:
+        """The turn's first crossing into sync code: the limits (cache), then the user message (database)."""
+        self._claim_limits()
+        try:
+            return _begin_turn(user=self.user, text=text, conversation_id=conversation_id, client_id=client_id)
+        except BaseException:
+            self._release_limits()
+            raise
+
     def _claim_limits(self) -> None:
         """Rate, budget, then the one-running-turn lock; raises ChatInputError before anything is saved."""
-        user_id = self.user.pk
-        wait = limits.check_rate(user_id)
-        if wait is not None:
-            raise ChatInputError(limits.RATE_LIMITED, f"Too many messages; try again in {wait} seconds.")
-        if not limits.check_budget(user_id):
+        claim = limits.claim_turn(self.user.pk)
+        if claim.code == limits.RATE_LIMITED:
+            raise ChatInputError(limits.RATE_LIMITED, f"Too many messages; try again in {claim.wait} seconds.")
+        if claim.code == limits.BUDGET_EXHAUSTED:
             raise ChatInputError(limits.BUDGET_EXHAUSTED, "You have used today's assistant budget; try again tomorrow.")
-        self._turn_token = limits.acquire_turn(user_id)
-        if self._turn_token is None:
+        if claim.code == limits.BUSY:
             raise ChatInputError(limits.BUSY, "Still answering your previous message; wait for it or cancel it.")
+        self._turn_token = claim.token
 
     def _release_limits(self) -> None:
+        tokens_used = 0
         if self._run_context is not None:
-            limits.record_tokens(self.user.pk, self._run_context.tokens_used)
+            tokens_used = self._run_context.tokens_used
             self._run_context.tokens_used = 0  # counted once, however many times this runs
-        limits.release_turn(self.user.pk, self._turn_token)
-        self._turn_token = None
+        token, self._turn_token = self._turn_token, None
+        limits.finish_turn(self.user.pk, token, tokens_used)
+
+    def _save_and_release(self, content: str, status: str) -> int:
+        """The turn's last crossing: the assistant message, then the user's lock (released even if
+        the save fails, so the user is not locked out until the lock expires)."""
+        try:
+            return _save_reply(
+                conversation_id=self.conversation_id, content=content, tool_calls=self.tool_calls, status=status
+            )
+        finally:
+            self._release_limits()
 
     # -- helpers --
 
@@ -375,17 +391,9 @@ class ChatTurn:
             content = self.reply_text
             if status == Message.Status.ERROR and not content.strip():
                 content = self.error_detail or ""
-            self._save_task = asyncio.ensure_future(
-                database_sync_to_async(_save_reply)(
-                    conversation_id=self.conversation_id,
-                    content=content,
-                    tool_calls=self.tool_calls,
-                    status=status,
-                )
-            )
+            # Saved, then the lock released: the turn is over and the user may start the next one.
+            self._save_task = asyncio.ensure_future(database_sync_to_async(self._save_and_release)(content, status))
         self.assistant_message_id = await asyncio.shield(self._save_task)
-        # The turn is over (saved): the user may start the next one.
-        await asyncio.shield(sync_to_async(self._release_limits)())
 
     def _replay(self, saved: dict[str, Any]) -> list[dict[str, Any]]:
         self.assistant_message_id = saved["id"]

@@ -210,15 +210,19 @@ async def test_a_retried_client_id_in_a_known_conversation_is_stored_once(user, 
     assert [m[1] for m in await messages(first.conversation_id)] == ["hello", "Hi.", "again", "Hello again."]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are a PostgreSQL guarantee")
 def test_two_copies_of_the_same_message_arriving_at_once_are_stored_once(user):
+    # Two processes (threads here) start the same retried message at the same instant: the user's
+    # turn lock lets one through, the other is told "busy" before anything is saved.
     barrier = threading.Barrier(2)
-    results, errors = [], []
+    begun, refused, errors = [], [], []
 
     def send():
+        turn = ChatTurn(user=user, text="hello", client_id="same")
         try:
             barrier.wait()
-            results.append(services._begin_turn(user=user, text="hello", conversation_id=None, client_id="same"))
+            begun.append((turn, turn._claim_and_begin("hello", None, "same")))
+        except ChatInputError as exc:
+            refused.append(exc.code)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -229,9 +233,16 @@ def test_two_copies_of_the_same_message_arriving_at_once_are_stored_once(user):
         thread.start()
     for thread in threads:
         thread.join(10)
+
     assert errors == []
-    assert {r.user_message_id for r in results} == {results[0].user_message_id}
+    assert refused == ["busy"] and len(begun) == 1
     assert Message.objects.count() == 1 and Conversation.objects.count() == 1
+    # Once the first copy's turn is over, sending it again finds the stored message.
+    first_turn, first = begun[0]
+    first_turn._release_limits()
+    again = ChatTurn(user=user, text="hello", client_id="same")._claim_and_begin("hello", None, "same")
+    assert (again.conversation_id, again.user_message_id) == (first.conversation_id, first.user_message_id)
+    assert Message.objects.count() == 1
 
 
 # --- bulk confirmation ---------------------------------------------------------------------

@@ -96,3 +96,55 @@ def test_no_budget_means_no_limit_and_zero_token_turns_count_nothing(settings):
     settings.AGENT_DAILY_TOKEN_BUDGET = 10
     limits.record_tokens(8, 0)
     assert limits.tokens_used_today(8) == 0
+
+
+# --- claim_turn / finish_turn: what a turn calls (one Lua round trip each on Redis) ---
+
+
+def test_claiming_a_turn_takes_the_lock_and_finishing_it_releases_the_lock_and_counts_tokens(settings):
+    settings.AGENT_DAILY_TOKEN_BUDGET = 1000
+    claim = limits.claim_turn(7)
+
+    assert claim.code is None and claim.token is not None
+    assert limits.turn_running(7)
+    assert limits.claim_turn(7).code == limits.BUSY
+    limits.finish_turn(7, claim.token, 250)
+    assert not limits.turn_running(7)
+    assert limits.tokens_used_today(7) == 250
+    limits.finish_turn(7, limits.claim_turn(7).token, 0)
+    assert limits.tokens_used_today(7) == 250  # a turn that used nothing adds nothing
+
+
+def test_finishing_someone_elses_turn_leaves_their_lock_alone():
+    theirs = limits.acquire_turn(7)  # the single-step functions and the claim share one lock
+
+    limits.finish_turn(7, 12345, 0)
+    limits.finish_turn(7, None, 0)
+
+    assert limits.claim_turn(7).code == limits.BUSY
+    limits.release_turn(7, theirs)
+    assert limits.claim_turn(7).code is None
+
+
+def test_a_claim_over_the_rate_says_how_long_to_wait_and_takes_no_lock(settings):
+    settings.CHAT_TURN_RATE = "2/min"
+    now = 1_000_040.0  # 20 s into the minute window that starts at 1_000_020
+    for _ in range(2):
+        limits.finish_turn(7, limits.claim_turn(7, now=now).token, 0)
+
+    refused = limits.claim_turn(7, now=now)
+
+    assert (refused.code, refused.wait, refused.token) == (limits.RATE_LIMITED, 40, None)
+    assert not limits.turn_running(7)
+    assert limits.check_rate(8, now=now) is None  # the claim counted against user 7 only
+
+
+def test_a_claim_past_the_budget_is_refused_and_takes_no_lock(settings):
+    settings.AGENT_DAILY_TOKEN_BUDGET = 100
+    limits.record_tokens(7, 100)
+
+    refused = limits.claim_turn(7)
+
+    assert refused.code == limits.BUDGET_EXHAUSTED
+    assert not limits.turn_running(7)
+    assert limits.claim_turn(8).code is None
