@@ -1,7 +1,7 @@
 """The agent's tools: thin adapters over tasks.services (writes) and tasks.selectors (reads).
 
 Each tool reads the acting user from the run context, crosses into the ORM exactly once
-through `database_sync_to_async` (one unit of work, evaluated data back), and returns a
+through `orm_unit` (todo_project.db: one unit of work, evaluated data back), and returns a
 small JSON object as a string. A JSON string, not a dict: the SDK hands non-string outputs
 to the model as Python `str()`, which is not JSON. Not-found and validation problems are
 outputs the model can relay ({"status": "error", ...}), never exceptions.
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
-from channels.db import database_sync_to_async
+from todo_project.db import orm_unit
 from django.core.exceptions import ValidationError
 
 from tasks import selectors, services
@@ -79,7 +79,7 @@ def _tool(name: str) -> Callable[[Callable[..., Any]], FunctionTool]:
     return function_tool(failure_error_function=_failure(name))
 
 
-# --- sync units of work (each runs in one database_sync_to_async crossing) ---
+# --- sync units of work (each runs in one orm_unit crossing) ---
 
 
 def _list_unit(ctx: TodoContext, status: str, search: str | None, due: str | None, priority: str | None) -> str:
@@ -218,7 +218,7 @@ async def add_task(
         due_date: Optional due date as YYYY-MM-DD. Resolve words like "tomorrow" or "friday" using today's date from the instructions.
         priority: Optional priority: "low", "medium" (the default) or "high".
     """
-    return await database_sync_to_async(_add_unit)(ctx.context, title, description, due_date, priority)
+    return await orm_unit(_add_unit)(ctx.context, title, description, due_date, priority)
 
 
 @_tool("list_tasks")
@@ -240,7 +240,7 @@ async def list_tasks(
         due: Optional due-date window: "today", "overdue" (pending and due before today) or "upcoming" (due after today).
         priority: Optional priority filter: "low", "medium" or "high".
     """
-    return await database_sync_to_async(_list_unit)(ctx.context, status, search, due, priority)
+    return await orm_unit(_list_unit)(ctx.context, status, search, due, priority)
 
 
 @_tool("complete_task")
@@ -250,7 +250,7 @@ async def complete_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> st
     Args:
         task_id: The task's id, as shown by list_tasks or add_task.
     """
-    return await database_sync_to_async(_set_completed_unit)(ctx.context, task_id, True)
+    return await orm_unit(_set_completed_unit)(ctx.context, task_id, True)
 
 
 @_tool("reopen_task")
@@ -260,7 +260,7 @@ async def reopen_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> str:
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    return await database_sync_to_async(_set_completed_unit)(ctx.context, task_id, False)
+    return await orm_unit(_set_completed_unit)(ctx.context, task_id, False)
 
 
 @_tool("update_task")
@@ -286,7 +286,7 @@ async def update_task(
         for field, value in {"title": title, "description": description, "due_date": due_date, "priority": priority}.items()
         if value is not None
     }
-    return await database_sync_to_async(_update_unit)(ctx.context, task_id, changes)
+    return await orm_unit(_update_unit)(ctx.context, task_id, changes)
 
 
 @_tool("delete_task")
@@ -296,7 +296,7 @@ async def delete_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> str:
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    return await database_sync_to_async(_delete_unit)(ctx.context, task_id)
+    return await orm_unit(_delete_unit)(ctx.context, task_id)
 
 
 @_tool("delete_completed_tasks")
@@ -306,7 +306,7 @@ async def delete_completed_tasks(ctx: RunContextWrapper[TodoContext]) -> str:
     The first call only answers {"status": "needs_confirmation", ...}: ask the user to confirm,
     and call it again after they reply yes. It deletes only once the user has confirmed.
     """
-    return await database_sync_to_async(_bulk_unit)(ctx.context, "delete_completed_tasks")
+    return await orm_unit(_bulk_unit)(ctx.context, "delete_completed_tasks")
 
 
 @_tool("delete_all_tasks")
@@ -316,7 +316,7 @@ async def delete_all_tasks(ctx: RunContextWrapper[TodoContext]) -> str:
     The first call only answers {"status": "needs_confirmation", ...}: ask the user to confirm,
     and call it again after they reply yes. It deletes only once the user has confirmed.
     """
-    return await database_sync_to_async(_bulk_unit)(ctx.context, "delete_all_tasks")
+    return await orm_unit(_bulk_unit)(ctx.context, "delete_all_tasks")
 
 
 TODO_TOOLS: list[FunctionTool] = [

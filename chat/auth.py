@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from channels.auth import AuthMiddleware, get_user
-from channels.db import database_sync_to_async
+from todo_project.db import orm_unit
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
@@ -45,7 +45,7 @@ def _origin_header(scope: dict[str, Any]) -> bytes | None:
     return None
 
 
-@database_sync_to_async
+@orm_unit
 def _user_for_token(raw: str) -> tuple[Any, str | None, int | None]:
     """(user, auth_error, expires_at). One DB crossing; evaluated data only."""
     try:

@@ -3,7 +3,7 @@ the websocket consumer and the REST endpoint.
 
 A turn: validate, save the user message (idempotent on client_id), load a bounded history
 window from the database, stream the agent, save the assistant message with its tool calls.
-Each ORM crossing is one unit of work in `database_sync_to_async` and returns plain data.
+Each ORM crossing is one unit of work in `orm_unit` (todo_project.db) and returns plain data.
 """
 
 import asyncio
@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
+from todo_project.db import orm_unit
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -270,7 +270,7 @@ class ChatTurn:
     async def start(self) -> dict[str, Any]:
         text, client_id, zone, conversation_id = self._validate()
         self.text, self.timezone = text, zone
-        begun = await database_sync_to_async(self._claim_and_begin)(text, conversation_id, client_id)
+        begun = await orm_unit(self._claim_and_begin)(text, conversation_id, client_id)
         self._begun = begun
         self.conversation_id = begun.conversation_id
         self.user_message_id = begun.user_message_id
@@ -392,7 +392,7 @@ class ChatTurn:
             if status == Message.Status.ERROR and not content.strip():
                 content = self.error_detail or ""
             # Saved, then the lock released: the turn is over and the user may start the next one.
-            self._save_task = asyncio.ensure_future(database_sync_to_async(self._save_and_release)(content, status))
+            self._save_task = asyncio.ensure_future(orm_unit(self._save_and_release)(content, status))
         self.assistant_message_id = await asyncio.shield(self._save_task)
 
     def _replay(self, saved: dict[str, Any]) -> list[dict[str, Any]]:
