@@ -1,5 +1,6 @@
 """Text helpers for the offline model: typo repair, quoting, light stemming, titles."""
 
+import functools
 import re
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -139,6 +140,13 @@ def tokens(text: str) -> list[str]:
 
 def content_stems(text: str) -> list[str]:
     """The words that identify a task, stemmed, in order, without filler."""
+    return list(_content_stems(text))
+
+
+# Matching a reference against a listed task compares the same titles and words again on every
+# model step of a turn (and every turn): both are pure, so they are worked out once per process.
+@functools.lru_cache(maxsize=8192)
+def _content_stems(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for tok in tokens(text):
         if tok in STOPWORDS:
@@ -146,9 +154,10 @@ def content_stems(text: str) -> list[str]:
         s = stem(tok)
         if s and s not in out:
             out.append(s)
-    return out
+    return tuple(out)
 
 
+@functools.lru_cache(maxsize=65536)
 def similar_words(a: str, b: str) -> bool:
     """Same stem, one a prefix of the other, or one typo apart (longer words)."""
     if a == b:
