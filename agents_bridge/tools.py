@@ -14,10 +14,10 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
-from todo_project.db import orm_unit
 from django.core.exceptions import ValidationError
 
 from tasks import selectors, services
+from todo_project.db import orm_unit
 
 from .context import TodoContext
 

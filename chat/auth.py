@@ -16,7 +16,6 @@ import logging
 from typing import Any
 
 from channels.auth import AuthMiddleware, get_user
-from todo_project.db import orm_unit
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
@@ -24,6 +23,8 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
+
+from todo_project.db import orm_unit
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from asgiref.sync import sync_to_async
-from todo_project.db import orm_unit
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -24,6 +23,7 @@ from django.utils import timezone as dj_timezone
 
 from agents_bridge import runner
 from agents_bridge.context import TodoContext
+from todo_project.db import orm_unit
 from todo_project.logging import conversation_id_var, user_id_var
 
 from . import limits, selectors
