@@ -2,6 +2,7 @@
 
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
@@ -13,14 +14,21 @@ R = TypeVar("R")
 
 
 @functools.cache
-def _takes_parallel_writers() -> bool:
-    return not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+def _parallel_executor() -> ThreadPoolExecutor | None:
+    """The threads units run on, as many as the pool has connections (so a unit never waits for
+    one), or None on SQLite, where units keep to asgiref's one thread."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        return None
+    pool = database.get("OPTIONS", {}).get("pool")
+    # psycopg's pool: max_size defaults to min_size, which defaults to 4.
+    size = (pool.get("max_size") or pool.get("min_size") or 4) if isinstance(pool, dict) else 4
+    return ThreadPoolExecutor(max_workers=size, thread_name_prefix="orm-unit")
 
 
 def orm_unit(fn: Callable[P, R]) -> Callable[P, R]:
     """`database_sync_to_async` for one unit of ORM work that owns its transaction and returns
-    evaluated data. On PostgreSQL it runs on any thread of the event loop's pool, not the one
-    shared thread.
+    evaluated data. On PostgreSQL it runs on any of a pool of threads, not the one shared thread.
 
     asgiref's default (thread_sensitive) sends every sync call of a process to a single thread,
     so one turn's commit waiting on PostgreSQL held up every other connection's turn: one daphne
@@ -41,4 +49,7 @@ def orm_unit(fn: Callable[P, R]) -> Callable[P, R]:
             # that off; with units spread over many threads the pool would then run dry.
             close_old_connections()
 
-    return database_sync_to_async(unit, thread_sensitive=not _takes_parallel_writers())
+    executor = _parallel_executor()
+    if executor is None:
+        return database_sync_to_async(unit)
+    return database_sync_to_async(unit, thread_sensitive=False, executor=executor)
