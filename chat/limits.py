@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -180,14 +181,14 @@ def _redis_script(name: str, source: str):
     return script, client
 
 
+@dataclass(frozen=True, slots=True)
 class Claim:
     """What `claim_turn` decided: `token` when the turn may run, else the refusal's `code`
     (RATE_LIMITED with `wait` seconds, BUDGET_EXHAUSTED or BUSY)."""
 
-    __slots__ = ("code", "token", "wait")
-
-    def __init__(self, code: str | None = None, token: int | None = None, wait: int | None = None) -> None:
-        self.code, self.token, self.wait = code, token, wait
+    code: str | None = None
+    token: int | None = None
+    wait: int | None = None
 
 
 def claim_turn(user_id: int, *, now: float | None = None) -> Claim:
