@@ -6,9 +6,10 @@ websocket connections, the REST endpoint and every daphne process. With the loca
 
 `ChatTurn` calls `claim_turn` (rate, then budget, then the lock) before saving anything and raises
 ChatInputError with the code it returns; `finish_turn` (tokens spent, then the lock) runs when the
-turn ends. On Redis each of the two is one round trip, a Lua script that also makes it atomic;
-on any other cache they are the single-step functions below, one after the other. Both read the
-same keys, values and rules, so the single-step functions and the scripts can be mixed freely.
+turn ends. On Redis each of the two is one round trip, a Lua script (a refused claim that found
+the lock free gives it back in a second one); on any other cache they are the single-step
+functions below, one after the other. The rules are the same Python for both, and both use the
+same keys and values, so the single-step functions and the scripts can be mixed freely.
 A crashed process never releases its lock: the lock expires after the longest a turn can run.
 """
 
@@ -53,23 +54,28 @@ def _seconds_to_wait(window_start: int, period: int, now: float) -> int:
 
 
 def check_rate(user_id: int, *, now: float | None = None) -> int | None:
-    """Counts one turn; returns the seconds to wait when the user is over CHAT_TURN_RATE, else None.
-
-    A fixed window: `cache.add` creates the counter with the window as its expiry and
-    `cache.incr` is atomic in Redis and in the local-memory cache, so two processes cannot
-    both take the last slot.
-    """
+    """Counts one turn; returns the seconds to wait when the user is over CHAT_TURN_RATE, else None."""
     limit, period, window_start, now = _rate_window(now)
+    if _over_rate(_count_turn(user_id, window_start, period), limit):
+        return _seconds_to_wait(window_start, period, now)
+    return None
+
+
+def _count_turn(user_id: int, window_start: int, period: int) -> int:
+    """Adds one turn to the window's counter and returns the count. `cache.add` creates the counter
+    with the window as its expiry and `cache.incr` is atomic in Redis and in the local-memory
+    cache, so two processes cannot both take the last slot."""
     key = _rate_key(user_id, window_start)
     cache.add(key, 0, timeout=period + 1)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # the key expired between add and incr: this is the window's first turn
         cache.add(key, 1, timeout=period + 1)
-        count = 1
-    if count > limit:
-        return _seconds_to_wait(window_start, period, now)
-    return None
+        return 1
+
+
+def _over_rate(count: int, limit: int) -> bool:
+    return count > limit
 
 
 # --- one running turn per user ---
@@ -120,8 +126,13 @@ def tokens_used_today(user_id: int) -> int:
 
 def check_budget(user_id: int) -> bool:
     """True when the user may start a turn: no budget set (0), or today's usage is under it."""
+    return not _budget_spent(lambda: tokens_used_today(user_id))
+
+
+def _budget_spent(used_today) -> bool:
+    """Whether the day's budget is used up; `used_today()` is only asked when a budget is set."""
     budget = settings.AGENT_DAILY_TOKEN_BUDGET
-    return budget <= 0 or tokens_used_today(user_id) < budget
+    return budget > 0 and used_today() >= budget
 
 
 def _budget_seconds() -> int:
@@ -144,16 +155,17 @@ def record_tokens(user_id: int, tokens: int) -> int:
 
 # --- a turn's limits in one step each (what ChatTurn calls) ---
 
-# KEYS: rate counter, token count, turn lock. ARGV: limit, rate window seconds, budget (0 = none),
-# token, lock seconds. Returns 0 (lock taken), 1 (over the rate), 2 (budget spent), 3 (busy).
+# The scripts only count, read and swap values; the rules (the limit, the budget, the order of
+# the checks) stay in Python, shared with the single-step functions.
+
+# KEYS: rate counter, token count, turn lock. ARGV: rate window seconds, token, lock seconds.
+# Counts the turn, reads today's tokens and takes the lock if it is free: {count, tokens, taken}.
 _CLAIM_LUA = """
 local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-if count > tonumber(ARGV[1]) then return 1 end
-local budget = tonumber(ARGV[3])
-if budget > 0 and tonumber(redis.call('GET', KEYS[2]) or '0') >= budget then return 2 end
-if redis.call('SET', KEYS[3], ARGV[4], 'NX', 'EX', ARGV[5]) then return 0 end
-return 3
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+local taken = redis.call('SET', KEYS[3], ARGV[2], 'NX', 'EX', ARGV[3]) and 1 or 0
+return {count, used, taken}
 """
 
 # KEYS: token count, turn lock. ARGV: tokens used, token count seconds, token.
@@ -192,35 +204,41 @@ class Claim:
 
 
 def claim_turn(user_id: int, *, now: float | None = None) -> Claim:
-    """Counts the turn against the rate, checks the budget, then takes the lock: the order of the
-    single-step functions, so a refused turn holds no lock and a busy one still counts."""
+    """Counts the turn against the rate, checks the budget, then takes the lock, in that order: a
+    turn over the rate or the budget is refused as such (even while another turn runs) and holds
+    no lock afterwards; a busy one still counts against the rate."""
+    limit, period, window_start, now = _rate_window(now)
     redis_script = _redis_script("claim", _CLAIM_LUA)
     if redis_script is None:
-        wait = check_rate(user_id, now=now)
-        if wait is not None:
-            return Claim(RATE_LIMITED, wait=wait)
-        if not check_budget(user_id):
-            return Claim(BUDGET_EXHAUSTED)
+        count = _count_turn(user_id, window_start, period)
+        refusal = _refusal(count, limit, lambda: tokens_used_today(user_id), window_start, period, now)
+        if refusal is not None:
+            return refusal
         token = acquire_turn(user_id)
         return Claim(token=token) if token is not None else Claim(BUSY)
 
     script, client = redis_script
-    limit, period, window_start, now = _rate_window(now)
     token = _new_token()
     keys = [
         cache.make_and_validate_key(_rate_key(user_id, window_start)),
         cache.make_and_validate_key(_budget_key(user_id, timezone.localdate())),
         cache.make_and_validate_key(_turn_key(user_id)),
     ]
-    args = [limit, period + 1, max(0, settings.AGENT_DAILY_TOKEN_BUDGET), token, turn_lock_seconds()]
-    outcome = int(script(keys=keys, args=args, client=client))
-    if outcome == 1:
+    count, used, taken = (int(value) for value in script(keys=keys, args=[period + 1, token, turn_lock_seconds()], client=client))
+    refusal = _refusal(count, limit, lambda: used, window_start, period, now)
+    if refusal is not None:
+        if taken:
+            release_turn(user_id, token)  # taken with the count in one trip; the turn may not run
+        return refusal
+    return Claim(token=token) if taken else Claim(BUSY)
+
+
+def _refusal(count: int, limit: int, used_today, window_start: int, period: int, now: float) -> Claim | None:
+    if _over_rate(count, limit):
         return Claim(RATE_LIMITED, wait=_seconds_to_wait(window_start, period, now))
-    if outcome == 2:
+    if _budget_spent(used_today):
         return Claim(BUDGET_EXHAUSTED)
-    if outcome == 3:
-        return Claim(BUSY)
-    return Claim(token=token)
+    return None
 
 
 def finish_turn(user_id: int, token: int | None, tokens_used: int) -> None:

@@ -145,7 +145,7 @@ def content_stems(text: str) -> list[str]:
 
 # Matching a reference against a listed task compares the same titles and words again on every
 # model step of a turn (and every turn): both are pure, so they are worked out once per process.
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=2048)  # keys are task texts of up to 4,000 characters
 def _content_stems(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for tok in tokens(text):

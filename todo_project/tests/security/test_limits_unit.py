@@ -148,3 +148,7 @@ def test_a_claim_past_the_budget_is_refused_and_takes_no_lock(settings):
     assert refused.code == limits.BUDGET_EXHAUSTED
     assert not limits.turn_running(7)
     assert limits.claim_turn(8).code is None
+    # The refusal is the budget, not "busy", even while another of the user's turns runs.
+    running = limits.acquire_turn(7)
+    assert limits.claim_turn(7).code == limits.BUDGET_EXHAUSTED
+    limits.release_turn(7, running)
