@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from . import providers
-from .agent import build_agent
+from .agent import todo_agent
 from .context import TodoContext
 
 logger = logging.getLogger(__name__)
@@ -76,11 +76,11 @@ async def stream_turn(
         raise AgentRunError(PROVIDER_ERROR, "The assistant is not configured correctly. Please tell the site's support.") from exc
 
     result = Runner.run_streamed(
-        build_agent(model),
+        todo_agent(),
         input=history_items(history, user_text),
         context=context,
         max_turns=settings.AGENT_MAX_TURNS,
-        run_config=RunConfig(tracing_disabled=providers.tracing_disabled(), workflow_name="todo chat turn"),
+        run_config=RunConfig(model=model, tracing_disabled=providers.tracing_disabled(), workflow_name="todo chat turn"),
     )
     events = result.stream_events()
     deadline = asyncio.get_running_loop().time() + settings.AGENT_TIMEOUT_S

@@ -23,6 +23,7 @@ from django.utils import timezone as dj_timezone
 
 from agents_bridge import runner
 from agents_bridge.context import TodoContext
+from tasks import events
 from todo_project.db import orm_unit
 from todo_project.logging import conversation_id_var, user_id_var
 
@@ -237,6 +238,7 @@ class ChatTurn:
         self._save_task: asyncio.Future[int] | None = None
         self._turn_token: int | None = None  # this user's one-running-turn lock (chat.limits)
         self._run_context: TodoContext | None = None
+        self._announcements: events.DeferredAnnouncements | None = None  # task changes the agent makes
 
     # -- validation (no database) --
 
@@ -288,6 +290,8 @@ class ChatTurn:
             return
 
         context = self._run_context = self._context()
+        # The agent's task writes are announced from this loop rather than waited for in the tool.
+        self._announcements = events.defer_announcements()
         try:
             async for frame in runner.stream_turn(history=self._begun.history, user_text=self.text, context=context):
                 yield self._recorder.record(frame)
@@ -394,6 +398,9 @@ class ChatTurn:
             # Saved, then the lock released: the turn is over and the user may start the next one.
             self._save_task = asyncio.ensure_future(orm_unit(self._save_and_release)(content, status))
         self.assistant_message_id = await asyncio.shield(self._save_task)
+        if self._announcements is not None:
+            # Every tasks.changed of the turn is out before its turn.end (and before a REST reply).
+            await asyncio.shield(self._announcements.close())
 
     def _replay(self, saved: dict[str, Any]) -> list[dict[str, Any]]:
         self.assistant_message_id = saved["id"]

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from agents import Runner, RunConfig
 
-from agents_bridge.agent import build_agent
+from agents_bridge.agent import todo_agent
 from agents_bridge.context import TodoContext
 from agents_bridge.local_model import LocalTodoModel, read_turn
 from agents_bridge.tests.factories import thread_connections_closed  # noqa: F401
@@ -25,11 +25,11 @@ async def streamed(user, text: str, history=(), **context_fields):
     """Runs one streamed turn; returns (text deltas, tool calls made, final output)."""
     items = [{"role": role, "content": content} for role, content in history] + [{"role": "user", "content": text}]
     result = Runner.run_streamed(
-        build_agent(LocalTodoModel()),
+        todo_agent(),
         input=items,
         context=context_for(user, **context_fields),
         max_turns=8,
-        run_config=RunConfig(tracing_disabled=True),
+        run_config=RunConfig(model=LocalTodoModel(), tracing_disabled=True),
     )
     deltas, calls = [], []
     async for event in result.stream_events():

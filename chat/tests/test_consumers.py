@@ -336,6 +336,18 @@ async def test_a_frame_over_64_kb_closes_the_socket_with_4009(user, alice_header
     await comm.disconnect()
 
 
+async def test_a_turns_task_change_reaches_the_page_before_its_turn_end(user, alice_headers):
+    comm, _ = await open_socket(alice_headers)
+    await comm.send_json_to(message_frame("add call the dentist"))
+    frames = await frames_until(comm, "turn.end")
+    changed = [f for f in frames if f["type"] == "tasks.changed"]
+    assert len(changed) == 1 and changed[0]["action"] == "created"
+    task = await Task.objects.aget(owner=user)
+    assert changed[0]["task"]["id"] == task.pk and changed[0]["task"]["title"] == task.title
+    assert await comm.receive_nothing(timeout=0.2)
+    await comm.disconnect()
+
+
 async def test_cancel_with_nothing_running_is_harmless(user, alice_headers):
     comm, _ = await open_socket(alice_headers)
     await comm.send_json_to({"type": "cancel"})
