@@ -24,6 +24,10 @@ from .context import TodoContext
 logger = logging.getLogger(__name__)
 
 LIST_LIMIT = 50
+# list_tasks counts matches exactly up to this many, and says "at least" beyond: an exact count
+# reads every match (66,666 index entries, 6 ms, for a user with 100,000 tasks) on every listing,
+# so a turn would grow with the list, and no answer needs more than "over a thousand".
+LIST_COUNT_CAP = 1000
 DESCRIPTION_PREVIEW_CHARS = 200
 BULK_TOOLS = ("delete_completed_tasks", "delete_all_tasks")
 
@@ -94,14 +98,15 @@ def _list_unit(ctx: TodoContext, status: str, search: str | None, due: str | Non
     elif due == "upcoming":
         filters["due_after"] = today + timedelta(days=1)
     qs = selectors.task_list(user=ctx.user, filters=selectors.TaskFilters(**filters), today=today)
-    total = qs.count()
+    counted = qs.order_by()[: LIST_COUNT_CAP + 1].count()  # any 1,001 rows: the cheapest index order
     # Only the columns a row shows: no model instances, and none of the three timestamps, whose
     # parsing was most of this tool's time on a full page.
     shown = list(qs.values(*TASK_ROW_FIELDS)[:LIST_LIMIT])
     return _json(
         {
             "status": "ok",
-            "count": total,
+            "count": min(counted, LIST_COUNT_CAP),
+            "count_exact": counted <= LIST_COUNT_CAP,
             "shown": len(shown),
             "tasks": [_task_row(task) for task in shown],
         }
@@ -233,7 +238,9 @@ async def list_tasks(
     due: Literal["today", "overdue", "upcoming"] | None = None,
     priority: Priority | None = None,
 ) -> str:
-    """List the user's tasks, newest first (at most 50 are shown; "count" is the total that match).
+    """List the user's tasks, newest first (at most 50 are shown; "count" is how many match).
+
+    "count" is exact up to 1000; when more match, it is 1000 and "count_exact" is false: say "more than 1000".
 
     Use it to answer questions about the list and to find a task's id before changing a task
     the user names by its words.

@@ -442,16 +442,18 @@ def _do_list(action: Action, env: _Env) -> Generator[Any, Any, str]:
         return _error_sentence(output if isinstance(output, dict) else {})
     tasks = list(output.get("tasks") or [])
     count = int(output.get("count") or 0)
+    # Past the tool's cap the count is a lower bound ("count_exact": false).
+    exact = output.get("count_exact") is not False
     if action.day:
         tasks = [t for t in tasks if t.get("due_date") == action.day.isoformat()]
-        count = len(tasks)
+        count, exact = len(tasks), True
     env.turn_tasks = tasks
     what = _describe_filter(action, env)
     if action.count_only:
-        return _count_sentence(count, action, what)
+        return _count_sentence(count, action, what, exact)
     if count == 0:
         return _empty_sentence(action, what)
-    header = _count_sentence(count, action, what).rstrip(".") + ":"
+    header = _count_sentence(count, action, what, exact).rstrip(".") + ":"
     lines = []
     for task in tasks[:LIST_LINES]:
         bits = [_q(task)]
@@ -464,7 +466,7 @@ def _do_list(action: Action, env: _Env) -> Generator[Any, Any, str]:
         lines.append("• " + ", ".join(bits))
     more = count - len(lines)
     if more > 0:
-        lines.append(f"…and {more} more.")
+        lines.append(f"…and {more} more." if exact else f"…and over {more:,} more.")
     return header + "\n" + "\n".join(lines)
 
 
@@ -479,22 +481,22 @@ def _describe_filter(action: Action, env: _Env) -> str:
     return " ".join(words)
 
 
-def _count_sentence(count: int, action: Action, what: str) -> str:
+def _count_sentence(count: int, action: Action, what: str, exact: bool = True) -> str:
     noun = f"{what} task" if what else "task"
-    match_part = f" matching “{action.search}”" if action.search else ""
+    upcoming = "upcoming " if action.due_filter == "upcoming" else ""
+    # Not exact: the count is a lower bound ("over 1,000 pending tasks").
+    amount = _plural(count, upcoming + noun) if exact else f"over {count:,} {upcoming}{noun}s"
+    amount += f" matching “{action.search}”" if action.search else ""
+    verb = "is" if exact and count == 1 else "are"
     if action.due_filter == "overdue":
-        return f"{_plural(count, noun)}{match_part} {'is' if count == 1 else 'are'} overdue."
+        return f"{amount[0].upper()}{amount[1:]} {verb} overdue."
     if action.due_filter == "today":
-        return f"{_plural(count, noun)}{match_part} {'is' if count == 1 else 'are'} due today."
+        return f"{amount[0].upper()}{amount[1:]} {verb} due today."
     if action.day:
-        return f"{_plural(count, noun)}{match_part} {'is' if count == 1 else 'are'} due on {action.day.strftime('%a, %b')} {action.day.day}."
-    if action.due_filter == "upcoming":
-        return f"You have {_plural(count, 'upcoming ' + noun)}{match_part}."
-    if action.status == "completed":
-        return f"You have {_plural(count, noun)}{match_part}."
-    if action.status == "all":
-        return f"You have {_plural(count, noun)}{match_part} in total."
-    return f"You have {_plural(count, noun)}{match_part}."
+        return f"{amount[0].upper()}{amount[1:]} {verb} due on {action.day.strftime('%a, %b')} {action.day.day}."
+    if action.status == "all" and not upcoming:
+        return f"You have {amount} in total."
+    return f"You have {amount}."
 
 
 def _empty_sentence(action: Action, what: str) -> str:

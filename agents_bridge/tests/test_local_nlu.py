@@ -264,3 +264,19 @@ def test_a_weekday_with_its_day_of_month_is_one_date():
 def test_everything_means_the_whole_pending_list_when_nothing_was_mentioned():
     step = plan(turn("mark everything as done"))
     assert step.calls == [Call("list_tasks", {"status": "pending"})]
+
+
+def test_a_list_past_the_tools_count_cap_is_told_as_over_that_many():
+    step = plan(turn("what's on my list?"))
+    (call,) = step.calls
+    shown = [{"task_id": n, "title": f"Task {n}", "completed": False} for n in range(1, 51)]
+    listed = {"status": "ok", "count": 1000, "count_exact": False, "shown": 50, "tasks": shown}
+    reply = plan(turn("what's on my list?", records=[ToolRecord(call.name, call.args, listed)])).text
+    assert reply.startswith("You have over 1,000 pending tasks:")
+    assert reply.endswith("\n…and over 985 more.")  # 15 lines shown of the 1,000 counted
+
+    step = plan(turn("how many tasks are overdue?"))
+    (call,) = step.calls
+    listed = {"status": "ok", "count": 1000, "count_exact": False, "shown": 50, "tasks": shown}
+    reply = plan(turn("how many tasks are overdue?", records=[ToolRecord(call.name, call.args, listed)])).text
+    assert reply == "Over 1,000 tasks are overdue."

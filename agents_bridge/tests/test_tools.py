@@ -130,6 +130,21 @@ async def test_list_tasks_shows_at_most_fifty_but_counts_them_all(user):
     await sync_to_async(Task.objects.bulk_create)([Task(owner=user, title=f"Task {n}") for n in range(60)])
     out = await call(tools.list_tasks, user)
     assert (out["count"], out["shown"], len(out["tasks"])) == (60, 50, 50)
+    assert out["count_exact"] is True
+
+
+async def test_list_tasks_counts_exactly_up_to_a_thousand_and_says_more_beyond(user, other_user):
+    bulk = sync_to_async(Task.objects.bulk_create)
+    await bulk([Task(owner=user, title=f"Task {n}") for n in range(tools.LIST_COUNT_CAP)])
+    await bulk([Task(owner=other_user, title=f"Theirs {n}") for n in range(5)])
+    out = await call(tools.list_tasks, user)
+    assert (out["count"], out["count_exact"], out["shown"]) == (1000, True, 50)
+
+    await make(user, "One too many")
+    out = await call(tools.list_tasks, user)
+    assert (out["count"], out["count_exact"], out["shown"]) == (1000, False, 50)
+    # A narrower question is counted exactly again.
+    assert (await call(tools.list_tasks, user, search="too many"))["count"] == 1
 
 
 async def test_list_tasks_trims_long_descriptions(user):
