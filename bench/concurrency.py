@@ -23,7 +23,7 @@ import uuid
 from . import common
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 500))
-RATES = [int(r) for r in os.environ.get("BENCH_RATES", "5,10,15,20,25,30,35,40,50").split(",")]
+RATES = [int(r) for r in os.environ.get("BENCH_RATES", "5,10,15,20,25,30,35,40,50,60,70,80,100").split(",")]
 STAGE_S = float(os.environ.get("BENCH_STAGE_S", 8))
 P95_LIMIT_MS = 250
 if os.environ.get("BENCH_QUICK"):
@@ -192,6 +192,8 @@ async def scenario(report: common.Report, label: str, daphnes: list[common.Daphn
         if not passed:
             break
         held = rate
+    if held == RATES[-1]:
+        report.note(f"{label}: held every rate tried, up to {held} turns/s; its ceiling is higher (BENCH_RATES)")
     anomalies = [a for c in conns for a in c.anomalies]
     if anomalies:
         report.note(f"{label}: {len(anomalies)} connection anomalies, e.g. {anomalies[0]}")
