@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from tasks import selectors
+from tasks import selectors, services
 from tasks.selectors import TaskFilters, TaskNotFound
 from tasks.tests.factories import make_task
 
@@ -84,6 +84,23 @@ def test_task_list_search_takes_percent_and_underscore_literally(user):
     make_task(user, "rename file11")
     assert titles(selectors.task_list(user=user, filters=TaskFilters(search="50%"))) == ["Save 50% on tyres"]
     assert titles(selectors.task_list(user=user, filters=TaskFilters(search="file_1"))) == ["rename file_1"]
+
+
+def test_task_list_search_finds_a_task_by_its_new_words_after_an_edit(user):
+    # What search reads is stored by the database (Task.search_text); an edit must restore it.
+    task = make_task(user, "Buy milk", description="semi-skimmed")
+    services.task_update(user=user, task_id=task.pk, title="Buy bread", description="sourdough")
+    for gone in ("milk", "skimmed"):
+        assert titles(selectors.task_list(user=user, filters=TaskFilters(search=gone))) == [], gone
+    for found in ("bread", "SOURDOUGH"):
+        assert titles(selectors.task_list(user=user, filters=TaskFilters(search=found))) == ["Buy bread"], found
+
+
+def test_task_list_search_matches_words_with_letters_beyond_ascii(user):
+    make_task(user, "Renew the Straßenbahn pass")
+    make_task(user, "Café with Zoë")
+    assert titles(selectors.task_list(user=user, filters=TaskFilters(search="straße"))) == ["Renew the Straßenbahn pass"]
+    assert titles(selectors.task_list(user=user, filters=TaskFilters(search="café with zoë"))) == ["Café with Zoë"]
 
 
 def test_task_list_search_words_must_all_appear_somewhere(user):
