@@ -133,25 +133,6 @@ async def test_list_tasks_shows_at_most_fifty_but_counts_them_all(user):
     assert out["count_exact"] is True
 
 
-@pytest.mark.parametrize("how_many", [tools.LIST_LIMIT - 1, tools.LIST_LIMIT, tools.LIST_LIMIT + 1])
-async def test_list_tasks_counts_right_around_a_full_page(user, other_user, how_many):
-    # A page that is not full is the count; a full one may have more behind it.
-    bulk = sync_to_async(Task.objects.bulk_create)
-    await bulk([Task(owner=user, title=f"Task {n}") for n in range(how_many)])
-    await bulk([Task(owner=other_user, title=f"Theirs {n}") for n in range(3)])
-    out = await call(tools.list_tasks, user)
-    assert (out["count"], out["count_exact"], out["shown"]) == (how_many, True, min(how_many, tools.LIST_LIMIT))
-
-
-def test_a_list_that_fits_one_page_is_read_with_one_query(user, django_assert_num_queries):
-    for n in range(3):
-        make_task(user, f"Task {n}")
-    context = TodoContext(user=user, today=date(2026, 11, 23), timezone="UTC")
-    with django_assert_num_queries(1):
-        out = json.loads(tools._list_unit(context, "pending", None, None, None))
-    assert out["count"] == 3
-
-
 async def test_list_tasks_counts_exactly_up_to_a_thousand_and_says_more_beyond(user, other_user):
     bulk = sync_to_async(Task.objects.bulk_create)
     await bulk([Task(owner=user, title=f"Task {n}") for n in range(tools.LIST_COUNT_CAP)])
