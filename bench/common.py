@@ -146,6 +146,23 @@ def env_info() -> dict[str, Any]:
     return info
 
 
+def python_speed_ms() -> float:
+    """A fixed pure-Python workload, the median of nine runs, in milliseconds (lower is faster).
+
+    This shared 2-core VM's speed drifts from second to second (this probe alone: 16 to 26 ms
+    within a minute) and every figure here drifts with it: identical code gave chat-turn p95s
+    from 40 to 63 ms in different runs. Each report records this before and after it measures,
+    so a run can be told apart from a slow stretch of the machine."""
+    runs = []
+    for _ in range(9):
+        started = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += i * i % 7
+        runs.append(time.perf_counter() - started)
+    return round(sorted(runs)[4] * 1000, 1)
+
+
 # --------------------------------------------------------------------------- statistics
 
 
@@ -188,6 +205,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
+    speed_before_ms: float = field(default_factory=python_speed_ms)
 
     def row(self, table: str, **values: Any) -> None:
         self.tables.setdefault(table, []).append(values)
@@ -217,6 +235,7 @@ class Report:
             "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "runtime_s": round(time.perf_counter() - self.started, 1),
             "env": env_info(),
+            "python_speed_ms": {"before": self.speed_before_ms, "after": python_speed_ms()},
             "tables": self.tables,
             "targets": self.targets,
             "notes": self.notes,
@@ -224,7 +243,9 @@ class Report:
         }
         path.write_text(json.dumps(data, indent=2, default=str))
         print()
-        print(f"== {self.title} ({data['env']['backend']}, {data['runtime_s']} s) ==")
+        speed = data["python_speed_ms"]
+        print(f"== {self.title} ({data['env']['backend']}, {data['runtime_s']} s; "
+              f"machine speed {speed['before']} -> {speed['after']} ms, see python_speed_ms) ==")
         for name, rows in self.tables.items():
             print_table(rows, title=name)
         print_targets(self.targets)

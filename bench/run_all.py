@@ -43,7 +43,9 @@ def main() -> int:
         if code == 0 and path.exists():
             data = json.loads(path.read_text())
             targets += data["targets"]
-            runs.append({"bench": name, "status": "ok", "seconds": round(seconds, 1)})
+            speed = data.get("python_speed_ms", {})
+            runs.append({"bench": name, "status": "ok", "seconds": round(seconds, 1),
+                         "machine_speed_ms": f"{speed.get('before')} -> {speed.get('after')}"})
         else:
             runs.append({"bench": name, "status": f"crashed ({code})", "seconds": round(seconds, 1)})
             targets.append({"bench": name, "what": "benchmark ran", "value": None, "target": "exit 0", "met": False})
