@@ -8,6 +8,7 @@ import openai
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agents_bridge.tests.factories import (  # noqa: F401 - thread_connections_closed is a fixture
     StallingModel,
@@ -425,3 +426,26 @@ def test_the_sync_entry_point_works_from_plain_sync_code(user, monkeypatch):
     turn = ChatTurn(user=user, text="hello")
     frames = async_to_sync(turn.run)()
     assert frames[-1]["status"] == "complete" and turn.reply_text == "Hi there."
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are checked on PostgreSQL")
+def test_a_retried_first_message_is_found_without_visiting_each_of_the_users_conversations(user):
+    # A first message (no conversation yet) is looked up by client_id across all the user's
+    # conversations; that lookup must read the client_id index, not probe every conversation.
+    conversations = Conversation.objects.bulk_create([Conversation(owner=user, title=f"Chat {n}") for n in range(300)])
+    Message.objects.bulk_create(
+        [Message(conversation=c, role=Message.Role.USER, content="hi", client_id=f"c-{c.pk}") for c in conversations]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE chat_conversation")
+        cursor.execute("ANALYZE chat_message")
+    retried = conversations[-1]
+    with CaptureQueriesContext(connection) as ctx:
+        begun = services._begin_turn(user=user, text="hi", conversation_id=None, client_id=f"c-{retried.pk}")
+    assert begun.conversation_id == retried.pk  # found: nothing new was stored
+    assert Message.objects.filter(conversation__owner=user).count() == 300
+    lookup = next(q["sql"] for q in ctx.captured_queries if '"client_id" =' in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + lookup)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "msg_client_id_idx" in plan, plan
