@@ -151,7 +151,7 @@ def python_speed_ms() -> float:
 
     This shared 2-core VM's speed drifts from second to second (this probe alone: 16 to 26 ms
     within a minute) and every figure here drifts with it: identical code gave chat-turn p95s
-    from 40 to 63 ms in different runs. Each report records this before and after it measures,
+    from 41 to 64 ms in different runs. Each report records this before and after it measures,
     so a run can be told apart from a slow stretch of the machine."""
     runs = []
     for _ in range(9):

@@ -12,21 +12,16 @@ INDEX = models.Index(fields=["client_id"], name="msg_client_id_idx", condition=m
 
 def create_index(apps, schema_editor):
     message = apps.get_model("chat", "Message")
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            'CREATE INDEX CONCURRENTLY IF NOT EXISTS "msg_client_id_idx" ON "chat_message" ("client_id") '
-            'WHERE "client_id" IS NOT NULL'
-        )
-    else:
-        schema_editor.add_index(message, INDEX)
+    schema_editor.add_index(message, INDEX, **_concurrently(schema_editor))
 
 
 def drop_index(apps, schema_editor):
     message = apps.get_model("chat", "Message")
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('DROP INDEX CONCURRENTLY IF EXISTS "msg_client_id_idx"')
-    else:
-        schema_editor.remove_index(message, INDEX)
+    schema_editor.remove_index(message, INDEX, **_concurrently(schema_editor))
+
+
+def _concurrently(schema_editor) -> dict:
+    return {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
 
 
 class Migration(migrations.Migration):

@@ -112,8 +112,9 @@ def test_task_list_search_words_must_all_appear_somewhere(user):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram search index is PostgreSQL only")
 def test_search_can_use_the_trigram_index(user):
-    # The index is on an expression; if the query's expression drifts from it (migrations 0004,
-    # 0005), PostgreSQL silently falls back to reading every one of the user's tasks. On a few
+    # The index is on the stored search_text (migration 0006); if the query stops comparing that
+    # column as it is (say, wraps it in UPPER() again), or the index drifts from it, PostgreSQL
+    # silently falls back to reading every one of the user's tasks. On a few
     # rows the planner prefers other plans anyway, so take those away (inside this test's
     # transaction). Dropping an index of the partitioned table drops it from every partition.
     make_task(user, "Send the invoice")
