@@ -116,8 +116,9 @@ if REDIS_URL:
             },
         }
     }
-    # The cache backs rate limits, so it must be shared by every process.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The cache backs rate limits, so it must be shared by every process. Django's RedisCache with
+    # one connection pool per process instead of one per request (todo_project/cache.py).
+    CACHES = {"default": {"BACKEND": "todo_project.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
