@@ -149,10 +149,9 @@ def env_info() -> dict[str, Any]:
 def python_speed_ms() -> float:
     """A fixed pure-Python workload, the median of nine runs, in milliseconds (lower is faster).
 
-    This shared 2-core VM's speed drifts from second to second (this probe alone: 16 to 26 ms
-    within a minute) and every figure here drifts with it: identical code gave chat-turn p95s
-    from 41 to 64 ms in different runs. Each report records this before and after it measures,
-    so a run can be told apart from a slow stretch of the machine."""
+    This shared VM's speed drifts from second to second, and every figure here drifts with it
+    (bench/README.md gives the spread seen). Each report records this before and after it
+    measures, so a run can be told apart from a slow stretch of the machine."""
     runs = []
     for _ in range(9):
         started = time.perf_counter()

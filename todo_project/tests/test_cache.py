@@ -33,11 +33,15 @@ async def test_chat_turn_limits_reuse_redis_connections_across_crossings(user):
         # fixtures have made one, which every crossing from the test's own context would inherit).
         await asyncio.create_task(orm_unit(claim_and_finish)(), context=contextvars.Context())
 
-    await in_new_context()  # the pool's first connections
-    before = connections_received()
-    for _ in range(8):
-        await in_new_context()
+    try:
+        await in_new_context()  # the pool's first connections
+        before = connections_received()
+        for _ in range(8):
+            await in_new_context()
+        opened = connections_received() - before
+    finally:
+        server.close()
 
-    # Nothing else in this test talks to Redis; allow one for a pool growing under other threads.
-    assert connections_received() - before <= 1
-    server.close()
+    # Django's own backend opens 8 here, one per crossing. The count is the server's, so leave a
+    # little room for a pool growing under other threads or another client of the same Redis.
+    assert opened <= 2
