@@ -3,16 +3,20 @@ with the real ChatTurn and the offline model."""
 
 import asyncio
 import json
+import threading
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from agents_bridge import runner
 from chat.models import Conversation, Message
+from tasks.events import user_group
 from tasks.models import Task
 from tasks.tests.factories import make_task
 from todo_project.asgi import application
@@ -345,6 +349,31 @@ async def test_a_turns_task_change_reaches_the_page_before_its_turn_end(user, al
     task = await Task.objects.aget(owner=user)
     assert changed[0]["task"]["id"] == task.pk and changed[0]["task"]["title"] == task.title
     assert await comm.receive_nothing(timeout=0.2)
+    await comm.disconnect()
+
+
+async def test_frames_and_task_changes_are_answered_while_the_shared_sync_thread_is_busy(user, alice_headers):
+    """Under daphne one thread runs every thread-sensitive sync call of the process (Django's
+    views, the session lookup). A slow one must not hold up another socket's frames."""
+    comm, _ = await open_socket(alice_headers)
+    started, release = threading.Event(), threading.Event()
+
+    def slow_sync_work():
+        started.set()
+        release.wait(10)
+
+    busy = asyncio.ensure_future(sync_to_async(slow_sync_work)())  # thread_sensitive: that one thread
+    try:
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        await comm.send_to(text_data=json.dumps({"type": "shout"}))
+        assert (await comm.receive_json_from(timeout=5))["code"] == "unknown_type"
+        await get_channel_layer().group_send(user_group(user.pk), {"type": "tasks.changed", "action": "deleted_all", "task": None})
+        assert (await comm.receive_json_from(timeout=5))["type"] == "tasks.changed"
+        assert not busy.done()
+    finally:
+        release.set()
+        await busy
     await comm.disconnect()
 
 
