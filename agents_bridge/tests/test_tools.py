@@ -133,16 +133,6 @@ async def test_list_tasks_shows_at_most_fifty_but_counts_them_all(user):
     assert out["count_exact"] is True
 
 
-def test_list_tasks_reads_a_list_shorter_than_a_page_with_one_query(user, django_assert_num_queries):
-    for n in range(3):
-        make_task(user, f"Task {n}")
-    context = TodoContext(user=user, today=TODAY)
-    # The page holds every match, so it is the count too: no second statement on the common path.
-    with django_assert_num_queries(1):
-        out = json.loads(tools._list_unit(context, "pending", None, None, None))
-    assert (out["count"], out["count_exact"], out["shown"]) == (3, True, 3)
-
-
 async def test_list_tasks_counts_exactly_up_to_a_thousand_and_says_more_beyond(user, other_user):
     bulk = sync_to_async(Task.objects.bulk_create)
     await bulk([Task(owner=user, title=f"Task {n}") for n in range(tools.LIST_COUNT_CAP)])
