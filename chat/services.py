@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
 
 from agents_bridge import runner
@@ -117,31 +117,30 @@ def _begin_turn(*, user: AbstractBaseUser, text: str, conversation_id: int | Non
     """Saves the user message (once per client_id) and loads the history the agent sees.
 
     The caller holds the user's turn lock (chat.limits, shared by every process), so one user's
-    turn starts never overlap: two copies of a retried message cannot both pass the client_id
-    lookup. Three statements and a commit for a new message, then the history read.
+    turn starts never overlap: two copies of a retried message cannot both get past the check for
+    an earlier copy. Two statements and a commit for a message in a known conversation, then the
+    history read.
     """
-    with transaction.atomic():
-        message = None
-        if client_id:
-            retried = Message.objects.filter(role=Message.Role.USER, client_id=client_id, conversation__owner_id=user.pk)
-            if conversation_id is not None:
-                retried = retried.filter(conversation_id=conversation_id)
-            message = retried.order_by("-id").only("id", "conversation_id").first()
-        is_retry = message is not None
-        is_new_conversation = False
-
-        if message is None:
-            if conversation_id is None:
-                conversation_id = Conversation.objects.create(owner=user, title=conversation_title(text)).pk
-                is_new_conversation = True
-            elif not Conversation.objects.filter(pk=conversation_id, owner_id=user.pk).update(updated_at=dj_timezone.now()):
-                # The ownership check and the conversation's new activity time in one statement:
-                # another user's conversation, like a missing one, matches no row.
-                raise ChatInputError("conversation_not_found", "That conversation does not exist.")
-            message = Message.objects.create(
-                conversation_id=conversation_id, role=Message.Role.USER, content=text, client_id=client_id or None
+    message = None
+    if client_id and conversation_id is None:
+        # A retried first message: the conversation it started is known only by the client_id.
+        message = _retried_message(user=user, client_id=client_id, conversation_id=None)
+    is_retry = message is not None
+    is_new_conversation = False
+    if message is None:
+        try:
+            message, is_new_conversation = _save_user_message(
+                user=user, text=text, conversation_id=conversation_id, client_id=client_id
             )
-        conversation_id = message.conversation_id
+        except IntegrityError:
+            # In a known conversation the (conversation, client_id) constraint finds a retried
+            # message, so the common case, a new message, costs no lookup first.
+            if client_id:
+                message = _retried_message(user=user, client_id=client_id, conversation_id=conversation_id)
+            if message is None:
+                raise
+            is_retry = True
+    conversation_id = message.conversation_id
 
     saved_reply = None
     # Only a retried message can already have its answer; a new one cannot (saves a query per turn).
@@ -161,6 +160,31 @@ def _begin_turn(*, user: AbstractBaseUser, text: str, conversation_id: int | Non
         else selectors.history_window(user=user, conversation_id=conversation_id, before_message_id=message.pk)
     )
     return _Begun(conversation_id, message.pk, history, saved_reply)
+
+
+def _retried_message(*, user: AbstractBaseUser, client_id: str, conversation_id: int | None) -> Message | None:
+    retried = Message.objects.filter(role=Message.Role.USER, client_id=client_id, conversation__owner_id=user.pk)
+    if conversation_id is not None:
+        retried = retried.filter(conversation_id=conversation_id)
+    return retried.order_by("-id").only("id", "conversation_id").first()
+
+
+def _save_user_message(
+    *, user: AbstractBaseUser, text: str, conversation_id: int | None, client_id: str | None
+) -> tuple[Message, bool]:
+    """The message, in a new conversation when none is given; and whether the conversation is new."""
+    is_new = conversation_id is None
+    with transaction.atomic():
+        if is_new:
+            conversation_id = Conversation.objects.create(owner=user, title=conversation_title(text)).pk
+        elif not Conversation.objects.filter(pk=conversation_id, owner_id=user.pk).update(updated_at=dj_timezone.now()):
+            # The ownership check and the conversation's new activity time in one statement:
+            # another user's conversation, like a missing one, matches no row.
+            raise ChatInputError("conversation_not_found", "That conversation does not exist.")
+        message = Message.objects.create(
+            conversation_id=conversation_id, role=Message.Role.USER, content=text, client_id=client_id or None
+        )
+    return message, is_new
 
 
 def _save_reply(*, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str) -> int:

@@ -211,6 +211,20 @@ async def test_a_retried_client_id_in_a_known_conversation_is_stored_once(user, 
     assert [m[1] for m in await messages(first.conversation_id)] == ["hello", "Hi.", "again", "Hello again."]
 
 
+def test_a_new_message_in_a_known_conversation_is_not_looked_up_as_a_retry_first(user):
+    # Every message from the page carries a client_id; only a retry (rare) has been stored before,
+    # and the (conversation, client_id) constraint is what tells one, not a lookup per message.
+    conversation = make_conversation(user, messages=[("user", "hello"), ("assistant", "Hi.")])
+    with CaptureQueriesContext(connection) as ctx:
+        begun = services._begin_turn(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
+    statements = [q["sql"].split()[0] for q in ctx.captured_queries]
+    assert statements == ["BEGIN", "UPDATE", "INSERT", "COMMIT", "SELECT"]  # activity time, message, history
+    assert [m["content"] for m in begun.history] == ["hello", "Hi."]
+    retried = services._begin_turn(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
+    assert retried.user_message_id == begun.user_message_id
+    assert Message.objects.filter(conversation=conversation).count() == 3
+
+
 def test_two_copies_of_the_same_message_arriving_at_once_are_stored_once(user):
     # Two processes (threads here) start the same retried message at the same instant: the user's
     # turn lock lets one through, the other is told "busy" before anything is saved.
