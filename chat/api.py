@@ -27,7 +27,7 @@ from .serializers import (
 )
 
 CHAT_ERRORS = {
-    400: OpenApiResponse(ChatInputErrorSerializer, description="Bad input: empty_message, message_too_long, invalid_timezone, invalid."),
+    400: OpenApiResponse(ChatInputErrorSerializer, description="Bad input: empty_message, message_too_long, invalid_message, invalid_timezone, invalid."),
     404: OpenApiResponse(ChatInputErrorSerializer, description="conversation_not_found (missing or another user's)."),
     409: OpenApiResponse(ChatInputErrorSerializer, description="busy: a turn of this user is still running (any connection)."),
     429: OpenApiResponse(ChatInputErrorSerializer, description="rate_limited (too many chat requests) or budget_exhausted (today's model tokens are used up)."),

@@ -60,6 +60,8 @@ def test_chat_continues_a_conversation(api_client, monkeypatch):
         ({"message": "   "}, "empty_message"),
         ({"message": "x" * 4001}, "message_too_long"),
         ({"message": "hi", "timezone": "Nowhere/Special"}, "invalid_timezone"),
+        ({"message": "milk\x00now"}, "invalid"),
+        ({"message": "hi", "client_id": "c\x00d"}, "invalid"),
         ({"message": "hi", "colour": "blue"}, "invalid"),
         ({}, "invalid"),
     ],
@@ -69,6 +71,16 @@ def test_bad_chat_input_is_a_400_json_error_and_saves_nothing(api_client, monkey
     response = api_client.post(CHAT, body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == code and response.json()["detail"]
+    assert Message.objects.count() == 0
+
+
+def test_a_message_with_an_unpaired_surrogate_is_a_400_not_a_crash(api_client, monkeypatch):
+    # Valid JSON, but text no database can store as UTF-8: DRF's parser refuses it (the websocket's
+    # frames are ChatTurn's to refuse, invalid_message).
+    use_model(monkeypatch, scripted())
+    response = api_client.post(CHAT, data='{"message": "milk \\ud800"}', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error" and response.json()["detail"]
     assert Message.objects.count() == 0
 
 

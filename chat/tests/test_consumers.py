@@ -311,6 +311,10 @@ async def test_another_users_conversation_is_not_found_and_nothing_is_saved_ther
         (json.dumps({"type": "message", "text": "x" * 4001}), "message_too_long"),
         (json.dumps({"type": "message", "text": "hi", "conversation_id": "12"}), "bad_frame"),
         (json.dumps({"type": "message", "text": "hi", "timezone": "Mars/Olympus"}), "invalid_timezone"),
+        # PostgreSQL cannot store either: they crashed the turn, and with it the socket.
+        (json.dumps({"type": "message", "text": "milk\u0000now"}), "invalid_message"),
+        ('{"type": "message", "text": "milk \\ud800"}', "invalid_message"),
+        (json.dumps({"type": "message", "text": "hi", "client_id": "c\u0000d"}), "invalid_client_id"),
     ],
 )
 async def test_a_bad_frame_gets_an_error_frame_and_the_socket_keeps_working(user, alice_headers, raw, code):
