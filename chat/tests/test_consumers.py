@@ -368,8 +368,7 @@ async def test_frames_and_task_changes_are_answered_while_the_shared_sync_thread
 
     busy = asyncio.ensure_future(sync_to_async(slow_sync_work)())  # thread_sensitive: that one thread
     try:
-        while not started.is_set():
-            await asyncio.sleep(0.01)
+        assert await asyncio.to_thread(started.wait, 5), "the sync thread never took the slow work"
         await comm.send_to(text_data=json.dumps({"type": "shout"}))
         assert (await comm.receive_json_from(timeout=5))["code"] == "unknown_type"
         await get_channel_layer().group_send(user_group(user.pk), {"type": "tasks.changed", "action": "deleted_all", "task": None})
