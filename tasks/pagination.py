@@ -7,6 +7,10 @@ class TaskPagination(LimitOffsetPagination):
 
     A limit above the cap is served at the cap; a limit or offset that is not a number
     (or is below 1 / 0) is a 400 rather than silently replaced by the default.
+
+    The page is read before the count, and a page that comes back short already tells the count
+    (offset + its rows), so most lists cost one query instead of two: few people keep more tasks
+    than fit on a page. Only a full page, or an empty one past the start, needs COUNT(*).
     """
 
     default_limit = 20
@@ -23,6 +27,19 @@ class TaskPagination(LimitOffsetPagination):
         if value < minimum:
             raise ValidationError({name: [f"Must be at least {minimum}."]})
         return value
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.offset = self.get_offset(request)
+        page = list(queryset[self.offset : self.offset + self.limit])
+        if len(page) < self.limit and (page or self.offset == 0):
+            self.count = self.offset + len(page)
+        else:
+            self.count = self.get_count(queryset)
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        return page
 
     def get_limit(self, request):
         limit = self._int_param(request, self.limit_query_param, minimum=1)

@@ -1,6 +1,8 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tasks.models import Task
@@ -42,6 +44,26 @@ def test_list_is_paginated_and_shows_only_the_callers_tasks(api_client, user, ot
     assert ids(response) == [mine[2].pk, mine[1].pk]
     assert "offset=2" in body["next"] and body["previous"] is None
     assert ids(api_client.get("/api/tasks/?limit=2&offset=2")) == [mine[0].pk]
+
+
+@pytest.mark.parametrize(
+    "query, count, rows, has_next, task_queries",
+    [
+        ("limit=10", 3, 3, False, 1),  # a short first page is the whole list: no COUNT(*)
+        ("limit=2&offset=2", 3, 1, False, 1),  # a short last page: offset + its rows
+        ("search=nothing-matches", 0, 0, False, 1),
+        ("limit=3", 3, 3, False, 2),  # a full page may have more behind it: counted
+        ("limit=2", 3, 2, True, 2),
+        ("limit=2&offset=5", 3, 0, False, 2),  # past the end: counted, so count stays true
+    ],
+)
+def test_list_count_is_exact_and_a_short_page_needs_no_count_query(api_client, user, query, count, rows, has_next, task_queries):
+    for i in range(3):
+        make_task(user, f"task {i}")
+    with CaptureQueriesContext(connection) as ctx:
+        body = api_client.get(f"/api/tasks/?{query}").json()
+    assert (body["count"], len(body["results"]), body["next"] is not None) == (count, rows, has_next)
+    assert sum("tasks_task" in q["sql"] for q in ctx.captured_queries) == task_queries
 
 
 def test_list_page_size_is_capped(api_client, user):
