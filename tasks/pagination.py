@@ -2,6 +2,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
 
+# The largest number SQL databases take in LIMIT/OFFSET (a signed 64-bit integer).
+BIGGEST_SQL_INTEGER = 2**63 - 1
+
+
 class TaskPagination(LimitOffsetPagination):
     """?limit=&offset= with a capped page size, so no request can ask for the whole table.
 
@@ -32,7 +36,11 @@ class TaskPagination(LimitOffsetPagination):
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
-        page = list(queryset[self.offset : self.offset + self.limit])
+        if self.offset > BIGGEST_SQL_INTEGER - self.limit:
+            # Past the end of any table, and a number the database would refuse: counted instead.
+            page = []
+        else:
+            page = list(queryset[self.offset : self.offset + self.limit])
         if len(page) < self.limit and (page or self.offset == 0):
             self.count = self.offset + len(page)
         else:

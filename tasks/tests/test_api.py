@@ -55,6 +55,8 @@ def test_list_is_paginated_and_shows_only_the_callers_tasks(api_client, user, ot
         ("limit=3", 3, 3, False, 2),  # a full page may have more behind it: counted
         ("limit=2", 3, 2, True, 2),
         ("limit=2&offset=5", 3, 0, False, 2),  # past the end: counted, so count stays true
+        ("limit=2&offset=9223372036854775805", 3, 0, False, 2),  # the largest offset SQL takes with it
+        ("limit=2&offset=10000000000000000000000", 3, 0, False, 1),  # beyond SQL's integers: only counted
     ],
 )
 def test_list_count_is_exact_and_a_short_page_needs_no_count_query(api_client, user, query, count, rows, has_next, task_queries):
