@@ -586,7 +586,16 @@ def read_clause(clause: Clause, clock: Clock, quoted: list[str]) -> Action | Non
         return action
 
     # "I need to ..." is either a command in disguise or a new task.
-    m = _m(r"^(?:i\s+|we\s+)?(?:really\s+)?(?:need|have|got|gotta|must|should|ought|want)\s+(?:to\s+)?(?=\w)", low)
+    m = _m(
+        r"^(?:(?:i|we)(?:'ve)?\s+)?(?:really\s+)?(?P<verb>need|have|got|gotta|must|should|ought|want)\s+(?P<to>to\s+)?(?=\w)",
+        low,
+    )
+    if m and m.group("verb") == "got" and not m.group("to"):
+        # A bare "got" is past tense, "I got the stamps": a task reported done (below), unless it
+        # names a day, "I got a dentist appointment tomorrow", which is something to come.
+        items = parse_add(clause.cut(m.end()), clock, quoted)
+        if not any(item.due for item in items):
+            m = None
     if m:
         rest = clause.cut(m.end())
         inner = read_clause(rest, clock, quoted)
@@ -615,7 +624,7 @@ def read_clause(clause: Clause, clock: Clock, quoted: list[str]) -> Action | Non
 
     # "I called the plumber": reporting a task as done.
     m = _m(
-        r"^(?:(?:i|we)\s+)?(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)?(?P<verb>(?!(?:wanted|needed|started|tried|forgot|missed|planned|hoped|wondered|liked|loved|hated|decided|noticed|realized|realised|added|created|deleted|removed|renamed|moved|changed|updated|meant|expected|thought|felt|used|asked\s+you)\b)[a-z]{2,}[^e\W]ed|bought|paid|sent|did|made|wrote|got|took|went\s+to|ran|found|gave|met|told|saw|spoke\s+to|sold|built|drove|picked\s+up|brought|caught|fed|hung|swept|read)\s+(?P<rest>.+)$",
+        r"^(?:(?:i|we)(?:'ve)?\s+)?(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)?(?P<verb>(?!(?:wanted|needed|started|tried|forgot|missed|planned|hoped|wondered|liked|loved|hated|decided|noticed|realized|realised|added|created|deleted|removed|renamed|moved|changed|updated|meant|expected|thought|felt|used|asked\s+you)\b)[a-z]{2,}[^e\W]ed|bought|paid|sent|did|made|wrote|got|took|went\s+to|ran|found|gave|met|told|saw|spoke\s+to|sold|built|drove|picked\s+up|brought|caught|fed|hung|swept|read)\s+(?P<rest>.+)$",
         low,
     )
     if m:

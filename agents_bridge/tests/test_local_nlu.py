@@ -135,6 +135,24 @@ def test_everyday_phrasings_map_to_the_right_action(text, kind):
     assert kinds(text) == [kind]
 
 
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("I got the stamps", "complete_past"),
+        ("I've got the tickets", "complete_past"),
+        ("got the milk", "complete_past"),
+        ("I've got to call mom tomorrow", "add"),
+        ("we have got to fix the fence", "add"),
+        ("got to renew my passport", "add"),
+        ("gotta buy milk", "add"),
+        ("I got a dentist appointment tomorrow", "add"),
+    ],
+)
+def test_got_is_a_task_done_unless_it_is_got_to_or_names_a_day(text, kind):
+    # "got" without "to" once read as "need to": "I got the stamps" added a task "The stamps".
+    assert kinds(text) == [kind]
+
+
 def test_updates_carry_what_should_change():
     (a,), _ = parse_message("update the gym task: due tomorrow, high priority", CLOCK)
     assert (a.new_due, a.new_priority, a.refs[0].text) == (date(2026, 11, 24), "high", "gym")
