@@ -105,7 +105,7 @@ _POLITE = re.compile(
 )
 _SUFFIX = re.compile(
     r"(?:(?:\s*,\s*|\s+)(?:please|thanks|thank\s+you|thx|for\s+me|right\s+now|now|ok\??|okay\??|if\s+you\s+can|"
-    r"if\s+possible|when\s+you\s+can|too|as\s+well|also))+\s*[.!?]*\s*$|\s*[.!?]+\s*$"
+    r"if\s+possible|when\s+you\s+can|too|as\s+well|also|actually|instead|after\s+all))+\s*[.!?]*\s*$|\s*[.!?]+\s*$"
 )
 
 _CMD_START = (
@@ -873,7 +873,7 @@ def _read_update(clause: Clause, clock: Clock, quoted: list[str]) -> Action | No
     if found:
         hit, before = found
         mm = re.match(
-            r"^(?:(?:make|set|have)\s+)?(?P<ref>.+?)\s*(?:(?:is|'s|are|should\s+be|will\s+be|needs\s+to\s+be\s+(?:done|finished)|has\s+to\s+be\s+(?:done|finished)|must\s+be\s+(?:done|finished)|is\s+now|now)\s*)?$",
+            r"^(?:(?:make|set|have)\s+)?(?P<ref>.+?)\s*(?:(?:is|'s|are)\s+(?:actually|really)\s*|(?:is|'s|are|should\s+be|will\s+be|needs\s+to\s+be\s+(?:done|finished)|has\s+to\s+be\s+(?:done|finished)|must\s+be\s+(?:done|finished)|is\s+now|now)\s*)?$",
             before.lower(),
         )
         has_due_word = re.search(r"\bdue\b|\bdeadline\b", clause.low)

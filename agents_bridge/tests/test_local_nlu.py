@@ -153,6 +153,19 @@ def test_got_is_a_task_done_unless_it_is_got_to_or_names_a_day(text, kind):
     assert kinds(text) == [kind]
 
 
+@pytest.mark.parametrize(
+    "text, ref, due",
+    [
+        ("the expense report is due friday actually", "expense report", date(2026, 11, 27)),
+        ("the expense report is actually due friday", "expense report", date(2026, 11, 27)),
+        ("move the dentist one to friday instead", "dentist", date(2026, 11, 27)),
+    ],
+)
+def test_a_trailing_actually_or_instead_does_not_hide_a_new_due_date(text, ref, due):
+    (action,), _ = parse_message(text, CLOCK)
+    assert (action.kind, action.refs[0].text, action.new_due) == ("update", ref, due)
+
+
 def test_updates_carry_what_should_change():
     (a,), _ = parse_message("update the gym task: due tomorrow, high priority", CLOCK)
     assert (a.new_due, a.new_priority, a.refs[0].text) == (date(2026, 11, 24), "high", "gym")
