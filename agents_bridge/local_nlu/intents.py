@@ -789,11 +789,15 @@ def _read_update(clause: Clause, clock: Clock, quoted: list[str]) -> Action | No
     # removing a due date
     m = _m(
         r"^(?:remove|clear|delete|drop|unset|take\s+off|get\s+rid\s+of)\s+(?:the\s+)?(?:due\s+date|deadline|due|date)\s+(?:from|of|on|for)\s+(?P<ref>.+)$|"
-        r"^(?P<ref2>.+?)\s+(?:has|needs|should\s+have)\s+no\s+(?:due\s+date|deadline)$|^(?:make|set)\s+(?P<ref3>.+?)\s+(?:to\s+)?(?:have\s+)?no\s+(?:due\s+date|deadline)$",
+        r"^(?P<ref2>.+?)\s+(?:(?:has|needs|should\s+have)\s+no|(?:doesn't|does\s+not|don't|do\s+not)\s+(?:need|have)\s+(?:a|any)?)\s*"
+        r"(?:due\s+date|deadline|date)(?:\s+(?:anymore|any\s+more))?$|"
+        r"^(?:make|set)\s+(?P<ref3>.+?)\s+(?:to\s+)?(?:have\s+)?no\s+(?:due\s+date|deadline)$|"
+        r"^no\s+(?:due\s+date|deadline|date)\s+(?:for|on)\s+(?P<ref4>.+)$|"
+        r"^take\s+(?:the\s+)?(?:due\s+date|deadline|date)\s+off\s+(?:of\s+)?(?P<ref5>.+)$",
         low,
     )
     if m:
-        group = next(g for g in ("ref", "ref2", "ref3") if m.group(g))
+        group = next(g for g in ("ref", "ref2", "ref3", "ref4", "ref5") if m.group(g))
         return Action("update", refs=refs_from(_grab(clause, m, group)), clear_due=True)
 
     # renaming

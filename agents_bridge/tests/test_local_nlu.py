@@ -166,6 +166,28 @@ def test_a_trailing_actually_or_instead_does_not_hide_a_new_due_date(text, ref, 
     assert (action.kind, action.refs[0].text, action.new_due) == ("update", ref, due)
 
 
+@pytest.mark.parametrize(
+    "text, ref",
+    [
+        ("the tax return doesn't need a date", "tax return"),
+        ("the tax return does not have a deadline anymore", "tax return"),
+        ("no due date for the tax return", "tax return"),
+        ("take the deadline off the tax return", "tax return"),
+        ("the tax return has no deadline", "tax return"),
+    ],
+)
+def test_ways_of_saying_a_task_has_no_due_date(text, ref):
+    # "X doesn't need a date" once added a task titled "X doesn't need a date".
+    (action,), _ = parse_message(text, CLOCK)
+    assert (action.kind, action.clear_due, action.refs[0].text) == ("update", True, ref)
+
+
+def test_a_task_that_needs_a_date_is_not_read_as_clearing_one():
+    assert kinds("the tax return needs a date") != ["update"]
+    (action,), _ = parse_message("add check whether the form does not need a date", CLOCK)
+    assert action.kind == "add"
+
+
 def test_updates_carry_what_should_change():
     (a,), _ = parse_message("update the gym task: due tomorrow, high priority", CLOCK)
     assert (a.new_due, a.new_priority, a.refs[0].text) == (date(2026, 11, 24), "high", "gym")
