@@ -26,6 +26,7 @@ from agents_bridge.context import TodoContext
 from tasks import events
 from todo_project.db import orm_unit
 from todo_project.logging import conversation_id_var, user_id_var
+from todo_project.text import storable
 
 from . import limits, selectors
 from .models import Conversation, Message
@@ -49,18 +50,6 @@ class ChatInputError(Exception):
     @property
     def http_status(self) -> int:
         return self.HTTP_STATUS.get(self.code, 400)
-
-
-def _storable(text: str) -> bool:
-    """Whether PostgreSQL can store the text: no NUL character (text columns refuse it) and valid
-    UTF-8 (JSON frames can carry a lone surrogate such as "\\ud800", which has no encoding)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 # --- conversation services ---
@@ -285,11 +274,11 @@ class ChatTurn:
         limit = settings.CHAT_MAX_MESSAGE_CHARS
         if len(text) > limit:
             raise ChatInputError("message_too_long", f"Messages can be at most {limit} characters (this one has {len(text)}).")
-        if not _storable(text):
+        if not storable(text):
             raise ChatInputError("invalid_message", "Messages cannot contain NUL characters or unpaired surrogates.")
         client_id = self.client_id
         if client_id is not None and (
-            not isinstance(client_id, str) or len(client_id) > CLIENT_ID_MAX_CHARS or not _storable(client_id)
+            not isinstance(client_id, str) or len(client_id) > CLIENT_ID_MAX_CHARS or not storable(client_id)
         ):
             raise ChatInputError("invalid_client_id", f"client_id must be a string of at most {CLIENT_ID_MAX_CHARS} characters.")
         zone = self.timezone or settings.TIME_ZONE

@@ -16,16 +16,17 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.request import is_form_media_type
 
+from .text import encodes_as_utf8
+
 
 class StrictJSONParser(JSONParser):
     """JSON, refusing text no database can store (lone UTF-16 surrogates such as "\\ud800")."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise exceptions.ParseError("JSON parse error - the text contains invalid Unicode (a lone surrogate).") from None
+        # NUL is left to the fields, which name the one that holds it (DRF refuses it per field).
+        if not encodes_as_utf8(json.dumps(data, ensure_ascii=False)):
+            raise exceptions.ParseError("JSON parse error - the text contains invalid Unicode (a lone surrogate).")
         return data
 
 
