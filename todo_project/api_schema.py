@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, force_instance
 from rest_framework import permissions
@@ -38,6 +39,13 @@ _ERROR_DESCRIPTIONS = {
     "415": "The body is not JSON.",
     "429": "Too many requests; try again later.",
 }
+
+
+class CachedUserJWTScheme(SimpleJWTScheme):
+    """The API's JWT authentication (todo_project.authentication) is simplejwt's with a cached user
+    lookup: the same bearer scheme ("jwtAuth") in the schema."""
+
+    target_class = "todo_project.authentication.JWTAuthentication"
 
 
 class ErrorDocumentingAutoSchema(AutoSchema):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tasks",
     "chat",
     "agents_bridge",
+    "todo_project.apps.TodoProjectConfig",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- DRF ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "todo_project.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

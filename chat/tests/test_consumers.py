@@ -239,6 +239,20 @@ async def test_a_jwt_subprotocol_is_accepted_as_todo_v1_and_never_echoed(user):
     await comm.disconnect()
 
 
+async def test_a_jwt_of_an_account_deactivated_since_its_last_socket_cannot_open_another(user):
+    token = str(AccessToken.for_user(user))
+    comm, _ = await open_socket([], ["todo.v1", f"access_token.{token}"])  # the user is cached now
+    await comm.disconnect()
+
+    user.is_active = False
+    await database_sync_to_async(user.save)()
+
+    comm, _ = await open_socket([], ["todo.v1", f"access_token.{token}"])
+    assert (await comm.receive_json_from())["code"] == "token_invalid"
+    assert await closed_code(comm) == 4401
+    await comm.disconnect()
+
+
 async def test_a_jwt_that_expires_while_connected_closes_the_socket_with_4401_on_the_next_message(user, monkeypatch):
     token = AccessToken.for_user(user)
     comm, _ = await open_socket([], ["todo.v1", f"access_token.{token}"])

@@ -185,3 +185,61 @@ async def test_a_websocket_with_a_token_from_before_the_password_change_is_close
 
     assert await closed_code(comm) == 4401
     await comm.disconnect()
+
+
+# --- the token's user is cached (todo_project/authentication.py); account changes still apply at once ---
+
+
+def user_queries(client: APIClient, path: str = "/api/tasks/") -> tuple[int, int]:
+    """(status, how many queries of the request read the users table)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(path).status_code
+    return status, sum('"auth_user"' in q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_token_reads_its_user_from_the_database_once_not_on_every_request(user):
+    client = bearer(login()["access"])
+
+    assert user_queries(client) == (200, 1)
+    assert user_queries(client) == (200, 0)
+    assert user_queries(client, "/api/conversations/") == (200, 0)
+
+
+@pytest.mark.django_db
+def test_an_account_deactivated_by_support_is_refused_on_its_next_request(user):
+    client = bearer(login()["access"])
+    assert client.get("/api/tasks/").status_code == 200
+
+    user.is_active = False
+    user.save()  # what the admin's change form does
+
+    response = client.get("/api/tasks/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+
+
+@pytest.mark.django_db
+def test_a_deleted_account_is_refused_on_its_next_request(user):
+    client = bearer(login()["access"])
+    assert client.get("/api/tasks/").status_code == 200
+
+    user.delete()
+
+    response = client.get("/api/tasks/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_not_found"
+
+
+@pytest.mark.django_db
+def test_a_token_of_one_user_never_gets_another_users_cached_account(user, other_user):
+    alice, mallory = bearer(login()["access"]), bearer(login("mallory", "m-Strong-pass-456")["access"])
+
+    alice.post("/api/tasks/", {"title": "alice's"}, format="json")
+    mallory.post("/api/tasks/", {"title": "mallory's"}, format="json")
+
+    assert [t["title"] for t in alice.get("/api/tasks/").json()["results"]] == ["alice's"]
+    assert [t["title"] for t in mallory.get("/api/tasks/").json()["results"]] == ["mallory's"]

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class TodoProjectConfig(AppConfig):
+    """Project-wide wiring that must be in place before any request: signal receivers."""
+
+    name = "todo_project"
+    label = "todo_project"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from .authentication import user_changed
+
+        # Connected here, not where the authentication class is first imported: a process that
+        # changes users (the admin, a management command) must drop their cached copies even
+        # if it never authenticated a token itself.
+        user_model = get_user_model()
+        post_save.connect(user_changed, sender=user_model, dispatch_uid="auth-user-cache-save")
+        post_delete.connect(user_changed, sender=user_model, dispatch_uid="auth-user-cache-delete")
