@@ -78,6 +78,29 @@ def open_chat(page, server, query: str = "") -> None:
     page.wait_for_selector('#conn-status[data-state="online"]', timeout=TIMEOUT_MS)
 
 
+def new_chat_page(browser, server, username: str):
+    """A signed-up person on the chat page, with an empty conversation."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_up(page, server, username)
+    open_chat(page, server)
+    return context, page
+
+
+def say_and_wait(page, text: str) -> None:
+    """Sends a message and waits for the whole reply."""
+    from playwright.sync_api import expect
+
+    replies = page.locator(".msg.assistant").count()
+    page.fill("#composer-input", text)
+    page.press("#composer-input", "Enter")
+    expect(page.locator(".msg.assistant")).to_have_count(replies + 1)
+    expect(page.locator(".msg.assistant[aria-busy=true]")).to_have_count(0)  # the reply is complete
+
+
 def side_task(page, title_pattern: str, list_id: str = "tasks-pending"):
     return page.locator(f"#{list_id} .side-task", has_text=re.compile(title_pattern, re.I))
 
@@ -149,8 +172,9 @@ def test_a_person_chats_a_task_into_the_list_completes_it_and_finds_the_conversa
     expect(page.locator(".msg.user .bubble")).to_have_text(["add buy milk tomorrow"])
     expect(page.locator(".msg.assistant .bubble")).to_contain_text(re.compile("milk", re.I))
     expect(page.locator(".msg.assistant .chip.ok")).to_contain_text(re.compile("add_task", re.I))
-    # The page after reload agrees the task is done.
+    # The page after reload agrees the task is done, and names its due date as the live update did.
     expect(side_task(page, "milk", "tasks-done").locator(".side-check")).to_be_checked()
+    expect(side_task(page, "milk", "tasks-done").locator(".due")).to_have_text("Tomorrow")
 
     # Phone width: panels stacked, the thread first, still usable.
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -188,17 +212,10 @@ def test_a_person_chats_a_task_into_the_list_completes_it_and_finds_the_conversa
 def test_a_long_conversation_opens_on_its_latest_messages_and_shows_earlier_ones_on_request(server, browser):
     from playwright.sync_api import expect
 
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    sign_up(page, server, "grace")
-    open_chat(page, server)
+    context, page = new_chat_page(browser, server, "grace")
     said = ["add call the bank", "add water the plants", "what's on my list?"]
-    for n, text in enumerate(said, start=1):
-        page.fill("#composer-input", text)
-        page.press("#composer-input", "Enter")
-        expect(page.locator(".msg.assistant")).to_have_count(n)
-        expect(page.locator(".msg.assistant[aria-busy=true]")).to_have_count(0)  # the reply is complete
+    for text in said:
+        say_and_wait(page, text)
 
     page.reload()
     page.wait_for_selector('#conn-status[data-state="online"]')
@@ -213,6 +230,24 @@ def test_a_long_conversation_opens_on_its_latest_messages_and_shows_earlier_ones
     expect(page.locator(".msg.user .bubble")).to_have_text(said)
     expect(page.locator(".msg").first).to_have_class(re.compile(r"\buser\b"))
     expect(earlier).to_be_hidden()
+    context.close()
+
+
+def test_a_reply_that_overflows_the_thread_is_followed_to_its_last_line(server, browser):
+    from playwright.sync_api import expect
+
+    context, page = new_chat_page(browser, server, "heidi")
+    # Long replies (a list of eight tasks each time) soon fill the thread, which must then keep
+    # scrolling with every streamed line instead of leaving the end of the answer below the fold.
+    said = ["add buy milk, eggs, bread, apples, rice, tea, soap and stamps", "what's on my list?",
+            "show my pending tasks", "what's on my list?"]
+    for text in said:
+        say_and_wait(page, text)
+        page.wait_for_timeout(300)  # a late scroll would have landed by now
+        below = page.evaluate("(t => t.scrollHeight - t.scrollTop - t.clientHeight)(document.getElementById('thread'))")
+        assert below <= 2, f"after {text!r} the thread stopped {below}px short of the reply's end"
+    assert page.evaluate("(t => t.scrollHeight > t.clientHeight * 1.5)(document.getElementById('thread'))")
+    expect(page.locator(".msg.assistant .chip").last).to_be_in_viewport()
     context.close()
 
 
@@ -246,10 +281,7 @@ def test_the_page_without_javascript_still_shows_the_task_list(server, browser):
 def test_the_page_says_when_the_connection_drops_and_reconnects_by_itself(server, browser):
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    sign_up(page, server, "dave")
-    open_chat(page, server)
+    context, page = new_chat_page(browser, server, "dave")
     # Drop the socket from the client side the way a network blip would (abnormal close).
     page.evaluate("""() => { const ws = window.__todoSocket(); ws.close(4000, 'test drop'); }""")
     expect(page.locator("#conn-banner")).to_be_visible()

@@ -117,6 +117,12 @@
   var doneList = $("tasks-done");
   var taskTemplate = $("side-task-template");
 
+  // The server wrote due dates for pages without JavaScript; here they read as the ones live
+  // updates add ("Tomorrow", the browser's own date format and day).
+  Array.prototype.forEach.call(app.querySelectorAll(".side-task .due[data-due]"), function (span) {
+    span.textContent = dueLabel(span.dataset.due);
+  });
+
   function findTaskItem(id) {
     return app.querySelector('.side-task[data-task-id="' + String(id) + '"]');
   }
@@ -532,6 +538,7 @@
         note.hidden = false;
       },
       finish: function (status) {
+        var stick = nearBottom();
         waiting.forEach(function (chip) { chip.className = "chip stopped"; chip.querySelector(".chip-icon").textContent = "–"; });
         waiting = [];
         if (typing.parentNode) typing.remove();
@@ -542,6 +549,7 @@
         li.removeAttribute("aria-busy");
         li.classList.toggle("interrupted", status === "interrupted");
         li.classList.toggle("errored", status === "error");
+        scrollToBottom(stick);  // a note or "(no reply)" may have made the message taller
       },
     };
     return view;
