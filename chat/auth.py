@@ -20,10 +20,10 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-from todo_project.authentication import JWTAuthentication
 from todo_project.db import orm_unit
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ def _user_for_token(raw: str) -> tuple[Any, str | None, int | None]:
         return AnonymousUser(), ("token_expired" if expired else "token_invalid"), None
     try:
         # The same user checks as the HTTP API: the account exists and is active, and the token
-        # was issued under the current password (SIMPLE_JWT["CHECK_REVOKE_TOKEN"]).
+        # was issued under the current password (SIMPLE_JWT["CHECK_REVOKE_TOKEN"]). Read from the
+        # database, not the API's cached copy (todo_project.authentication): once per socket, a
+        # cache fill here bought nothing and grew the process's Redis pool on bursts of connects.
         user = JWTAuthentication().get_user(token)
     except (AuthenticationFailed, InvalidToken):
         return AnonymousUser(), "token_invalid", None

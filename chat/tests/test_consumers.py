@@ -241,8 +241,10 @@ async def test_a_jwt_subprotocol_is_accepted_as_todo_v1_and_never_echoed(user):
 
 async def test_a_jwt_of_an_account_deactivated_since_its_last_socket_cannot_open_another(user):
     token = str(AccessToken.for_user(user))
-    comm, _ = await open_socket([], ["todo.v1", f"access_token.{token}"])  # the user is cached now
+    comm, _ = await open_socket([], ["todo.v1", f"access_token.{token}"])
     await comm.disconnect()
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert (await sync_to_async(api.get)("/api/tasks/")).status_code == 200  # the API has cached the user
 
     user.is_active = False
     await database_sync_to_async(user.save)()
