@@ -817,13 +817,25 @@ def _read_update(clause: Clause, clock: Clock, quoted: list[str]) -> Action | No
                 refs = refs_from(_grab(clause, m, rg))
                 return Action("update", refs=refs, new_title=title) if title and refs else None
 
+    # "the report can wait until monday": a new due date; "the garage can wait": lower priority
+    m = _m(r"^(?!(?:i|we|you|they|he|she)\s)(?P<ref>.+?)\s+can\s+(?:wait|be\s+(?:put\s+off|postponed|pushed\s+back))\s+(?:until|till|til|to)\s+", low)
+    if m:
+        found = _date_at_end(clause.cut(m.end()), clock)
+        refs = refs_from(_grab(clause, m, "ref"))
+        if found and not found[1].strip() and refs:
+            hit = found[0]
+            if hit.value is None:
+                return Action("update", refs=refs, shift_days=hit.shift_days)
+            return Action("update", refs=refs, new_due=hit.value)
+
     # priorities
     m = _m(
         r"^(?:change|set|update|make|switch|put)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<ref>.+?)\s+(?:to|as|at)\s+(?P<p>.+)$|"
         r"^(?:set|make|change|give)\s+(?P<ref2>.+?)(?:'s)?\s+(?:a\s+)?priority\s+(?:to\s+|of\s+|as\s+)?(?P<p2>\w+)$|"
         r"^(?:make|set|mark|change|put|flag|switch|update|move|tag|bump)\s+(?P<ref3>.+?)\s+(?:as\s+|to\s+|at\s+|into\s+|up\s+to\s+|down\s+to\s+)?(?:being\s+)?(?P<p3>" + PRIORITY_STATE + r")$|"
         r"^(?P<ref4>.+?)\s+(?:is|are|'s|should\s+be|has\s+become|became|is\s+now)\s+(?:now\s+|really\s+|very\s+|super\s+)?(?P<p4>" + PRIORITY_STATE + r")(?:\s+(?:now|anymore|any\s+more|after\s+all))?$|"
-        r"^(?P<ref5>.+?)\s+(?:isn't|is\s+not|aren't|are\s+not)\s+(?:really\s+|that\s+)?(?:urgent|important|a\s+priority|pressing)(?:\s+(?:anymore|any\s+more|after\s+all|now))?$",
+        r"^(?P<ref5>.+?)\s+(?:isn't|is\s+not|aren't|are\s+not)\s+(?:really\s+|that\s+)?(?:urgent|important|a\s+priority|pressing)(?:\s+(?:anymore|any\s+more|after\s+all|now))?$|"
+        r"^(?!(?:i|we|you|they|he|she)\s)(?P<ref6>.+?)\s+can\s+(?:wait|be\s+(?:put\s+off|postponed|left\s+for\s+later|done\s+later))(?:\s+(?:a\s+bit|a\s+while|for\s+now|for\s+a\s+while|for))?$",  # "for now" arrives as "for"
         low,
     )
     if m:
@@ -832,8 +844,9 @@ def _read_update(clause: Clause, clock: Clock, quoted: list[str]) -> Action | No
                 level = priority_word(m.group(pg))
                 if level:
                     return Action("update", refs=refs_from(_grab(clause, m, rg)), new_priority=level)
-        if m.group("ref5"):
-            return Action("update", refs=refs_from(_grab(clause, m, "ref5")), new_priority="low")
+        for rg in ("ref5", "ref6"):
+            if m.group(rg):
+                return Action("update", refs=refs_from(_grab(clause, m, rg)), new_priority="low")
     m = _m(
         r"^(?:prioriti[sz]e|escalate|flag|star|bump\s+up|raise|increase|up)\s+(?:the\s+priority\s+(?:of|on|for)\s+)?(?P<ref>.+?)(?:'s\s+priority)?$|"
         r"^(?:raise|increase|bump\s+up|bump|up)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<ref2>.+)$",

@@ -173,6 +173,35 @@ def test_ways_of_saying_a_task_has_no_due_date(text, ref):
     assert (action.kind, action.clear_due, action.refs[0].text) == ("update", True, ref)
 
 
+@pytest.mark.parametrize(
+    "text, ref, priority, due",
+    [
+        ("the garage can wait", "garage", "low", None),
+        ("calling the bank can wait a bit", "calling the bank", "low", None),
+        ("the report can wait for now", "report", "low", None),
+        ("the report can wait until friday", "report", None, date(2026, 11, 27)),
+        ("taxes can be put off till next week", "taxes", None, date(2026, 11, 30)),
+    ],
+)
+def test_a_task_that_can_wait_is_lowered_or_moved_to_the_date_named(text, ref, priority, due):
+    # "the garage can wait" once offered to add a task titled "The garage can wait".
+    (action,), _ = parse_message(text, CLOCK)
+    assert (action.kind, action.refs[0].text, action.new_priority, action.new_due) == ("update", ref, priority, due)
+
+
+def test_can_wait_then_make_it_low_priority_lowers_the_one_task():
+    actions, _ = parse_message("the garage can wait, make it low priority", CLOCK)
+    assert [(a.kind, a.new_priority) for a in actions] == [("update", "low")] * len(actions)
+    assert actions[0].refs[0].text == "garage"
+    assert all(ref.pronoun for a in actions[1:] for ref in a.refs)  # "it": the garage again
+
+
+@pytest.mark.parametrize("text", ["I can wait", "we can wait until friday", "add the dentist can wait"])
+def test_can_wait_about_a_person_or_inside_a_new_task_changes_no_task(text):
+    actions, _ = parse_message(text, CLOCK)
+    assert not any(action.kind == "update" for action in actions)
+
+
 def test_a_task_that_needs_a_date_is_not_read_as_clearing_one():
     actions, _ = parse_message("the tax return needs a date", CLOCK)
     assert not any(action.clear_due for action in actions)
