@@ -251,6 +251,34 @@ def test_a_reply_that_overflows_the_thread_is_followed_to_its_last_line(server, 
     context.close()
 
 
+def test_a_bulk_delete_shows_as_waiting_for_a_yes_until_the_person_gives_it(server, browser):
+    from playwright.sync_api import expect
+
+    context, page = new_chat_page(browser, server, "ivan")
+    say_and_wait(page, "add buy milk and call mom")
+    expect(page.locator("#tasks-pending .side-task")).to_have_count(2)
+
+    say_and_wait(page, "delete all my tasks")
+    asked = page.locator(".msg.assistant").last.locator(".chip")
+    expect(asked).to_have_class(re.compile(r"\basking\b"))
+    expect(asked).to_contain_text("delete_all_tasks: asks you to confirm 2 tasks")
+    expect(asked.locator(".chip-icon")).to_have_text("?")
+    expect(page.locator("#tasks-pending .side-task")).to_have_count(2)  # nothing deleted yet
+
+    say_and_wait(page, "yes")
+    done = page.locator(".msg.assistant").last.locator(".chip")
+    expect(done).to_have_class(re.compile(r"\bok\b"))
+    expect(done.locator(".chip-icon")).to_have_text("✓")
+    expect(page.locator(".side-task")).to_have_count(0)
+
+    # The saved conversation shows the same when opened again.
+    page.reload()
+    page.wait_for_selector('#conn-status[data-state="online"]')
+    expect(page.locator(".chip.asking")).to_have_count(1)
+    expect(page.locator(".chip.asking")).to_contain_text("asks you to confirm 2 tasks")
+    context.close()
+
+
 def test_the_page_without_javascript_still_shows_the_task_list(server, browser):
     from playwright.sync_api import expect
 

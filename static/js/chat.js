@@ -460,6 +460,11 @@
     return /not_found|error|invalid|refused/.test(String(output.status || ""));
   }
 
+  // A bulk delete that asked first did nothing yet: its chip must not read as done.
+  function chipAsking(output) {
+    return !!output && typeof output === "object" && output.status === "needs_confirmation";
+  }
+
   function addAssistantMessage() {
     welcome.hidden = true;
     var li = el("li", "msg assistant");
@@ -526,9 +531,10 @@
       },
       resolveChip: function (chip, output) {
         var failed = chipFailed(output);
-        var summary = chipSummary(chip._args, output);
-        chip.className = "chip " + (failed ? "failed" : "ok");
-        chip.querySelector(".chip-icon").textContent = failed ? "✗" : "✓";
+        var asking = !failed && chipAsking(output);
+        var summary = asking ? "asks you to confirm " + chipSummary({}, { count: output.count }) : chipSummary(chip._args, output);
+        chip.className = "chip " + (failed ? "failed" : asking ? "asking" : "ok");
+        chip.querySelector(".chip-icon").textContent = failed ? "✗" : asking ? "?" : "✓";
         chip.querySelector(".chip-label").textContent = chip.dataset.name + (summary ? ": " + summary : "");
         if (failed && output && (output.error || output.detail)) chip.title = String(output.error || output.detail);
       },
