@@ -97,6 +97,10 @@ def _list_unit(ctx: TodoContext, status: str, search: str | None, due: str | Non
         filters["overdue"] = True
     elif due == "upcoming":
         filters["due_after"] = today + timedelta(days=1)
+    if due:
+        # A due window reads soonest first ("what's coming up"), and its first page is then the
+        # part of the window nearest to today rather than whatever was added last.
+        filters["ordering"] = "due_date"
     qs = selectors.task_list(user=ctx.user, filters=selectors.TaskFilters(**filters), today=today)
     counted = qs.order_by()[: LIST_COUNT_CAP + 1].count()  # any 1,001 rows: the cheapest index order
     # Only the columns a row shows: no model instances, and none of the three timestamps, whose
@@ -238,7 +242,8 @@ async def list_tasks(
     due: Literal["today", "overdue", "upcoming"] | None = None,
     priority: Priority | None = None,
 ) -> str:
-    """List the user's tasks, newest first (at most 50 are shown; "count" is how many match).
+    """List the user's tasks, newest first, or soonest due first with `due` (at most 50 are shown;
+    "count" is how many match).
 
     "count" is exact up to 1000; when more match, it is 1000 and "count_exact" is false: say "more than 1000".
 

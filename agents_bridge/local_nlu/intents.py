@@ -8,7 +8,7 @@ does it through the list_tasks tool like an LLM would.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from . import dates as d
@@ -60,6 +60,10 @@ class Action:
     status: str = "pending"
     due_filter: str | None = None
     day: date | None = None
+    # a span of due dates ("this week", "by friday"): first and last day, and how to say it
+    due_from: date | None = None
+    due_until: date | None = None
+    window: str | None = None
     priority: str | None = None
     search: str | None = None
     count_only: bool = False
@@ -957,6 +961,31 @@ _TASKISH = re.compile(
 )
 
 
+def _short_day(day: date) -> str:
+    return f"{day.strftime('%a, %b')} {day.day}"
+
+
+def _due_window(work: str, clock: Clock) -> tuple[date, date, str, tuple[int, int]] | None:
+    """A span of due dates named in a list request: (first, last, how to say it, where it was)."""
+    today = clock.today
+    sunday = today + timedelta(days=6 - today.weekday())
+    m = re.search(r"\b(?:(?:for\s+)?the\s+rest\s+of\s+(?:the|this)\s+week|this\s+week|for\s+the\s+week)\b", work)
+    if m:
+        return today, sunday, "this week", m.span()
+    m = re.search(r"\bnext\s+week\b", work)
+    if m:
+        return sunday + timedelta(days=1), sunday + timedelta(days=7), "next week", m.span()
+    m = re.search(r"\b(?:this|the)\s+weekend\b", work)
+    if m:
+        return max(today, sunday - timedelta(days=1)), sunday, "this weekend", m.span()
+    for hit in d.find_dates(work, today, day_first=clock.day_first):
+        m = re.match(r"(?:due\s+)?(?P<prep>before|by|until|till|til|no\s+later\s+than)\s", work[hit.start : hit.end])
+        if m and hit.value and hit.value > today:
+            last = hit.value - timedelta(days=1) if m.group("prep") == "before" else hit.value
+            return today, last, f"{m.group('prep')} {_short_day(hit.value)}", (hit.start, hit.end)
+    return None
+
+
 def _read_list(clause: Clause, clock: Clock, quoted: list[str]) -> Action | None:
     low = clause.low
     starts = _LIST_START.match(low)
@@ -972,8 +1001,13 @@ def _read_list(clause: Clause, clock: Clock, quoted: list[str]) -> Action | None
         action.count_only = True
 
     # due windows
+    window = _due_window(work, clock)
     if re.search(r"\b(?:overdue|late|past\s+due|missed|behind|past\s+(?:their\s+)?deadline|expired)\b", work):
         action.due_filter = "overdue"
+    elif window:
+        action.due_filter = "upcoming"
+        action.due_from, action.due_until, action.window, (start, end) = window
+        work = work[:start] + " " + work[end:]
     else:
         hits = [h for h in d.find_dates(work, clock.today, day_first=clock.day_first) if h.value]
         if hits and hits[0].value == clock.today:
@@ -1006,7 +1040,8 @@ def _read_list(clause: Clause, clock: Clock, quoted: list[str]) -> Action | None
     elif all_words:
         action.status = "all"
     if action.status == "completed" and action.due_filter == "upcoming" and not action.day:
-        action.due_filter = None  # "what I finished this week" is about completion, not due dates
+        # "what I finished this week" is about completion, not due dates
+        action.due_filter = action.due_from = action.due_until = action.window = None
 
     # search words
     q = None

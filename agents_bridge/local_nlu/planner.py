@@ -437,13 +437,19 @@ def _do_list(action: Action, env: _Env) -> Generator[Any, Any, str]:
         args["due"] = action.due_filter
     if action.priority:
         args["priority"] = action.priority
-    output = yield Call("list_tasks", args)
-    if _is_error(output):
-        return _error_sentence(output if isinstance(output, dict) else {})
-    tasks = list(output.get("tasks") or [])
-    count = int(output.get("count") or 0)
-    # Past the tool's cap the count is a lower bound ("count_exact": false).
-    exact = output.get("count_exact") is not False
+    if action.due_until:
+        listed = yield from _list_window(action, args, env)
+        if isinstance(listed, str):
+            return listed
+        tasks, count, exact = listed
+    else:
+        output = yield Call("list_tasks", args)
+        if _is_error(output):
+            return _error_sentence(output if isinstance(output, dict) else {})
+        tasks = list(output.get("tasks") or [])
+        count = int(output.get("count") or 0)
+        # Past the tool's cap the count is a lower bound ("count_exact": false).
+        exact = output.get("count_exact") is not False
     if action.day:
         tasks = [t for t in tasks if t.get("due_date") == action.day.isoformat()]
         count, exact = len(tasks), True
@@ -470,6 +476,26 @@ def _do_list(action: Action, env: _Env) -> Generator[Any, Any, str]:
     return header + "\n" + "\n".join(lines)
 
 
+def _list_window(action: Action, args: dict[str, Any], env: _Env) -> Generator[Any, Any, tuple[list, int, bool] | str]:
+    """The tasks due within action.due_from..due_until: today's list when the span starts today,
+    then the upcoming one (soonest due first), kept to the span. Returns (tasks, count, exact),
+    or the sentence for a tool error."""
+    first, last = action.due_from.isoformat(), action.due_until.isoformat()
+    tasks: list[dict[str, Any]] = []
+    exact = True
+    today = env.clock.today
+    for due in (["today"] if action.due_from <= today else []) + (["upcoming"] if action.due_until > today else []):
+        output = yield Call("list_tasks", {**args, "due": due})
+        if _is_error(output):
+            return _error_sentence(output if isinstance(output, dict) else {})
+        rows = list(output.get("tasks") or [])
+        tasks += [t for t in rows if first <= (t.get("due_date") or "") <= last]
+        # A page cut off while still inside the span leaves some of the span's tasks unseen.
+        if int(output.get("count") or 0) > len(rows) and rows and (rows[-1].get("due_date") or "") <= last:
+            exact = False
+    return tasks, len(tasks), exact
+
+
 def _describe_filter(action: Action, env: _Env) -> str:
     words = []
     if action.priority:
@@ -483,7 +509,7 @@ def _describe_filter(action: Action, env: _Env) -> str:
 
 def _count_sentence(count: int, action: Action, what: str, exact: bool = True) -> str:
     noun = f"{what} task" if what else "task"
-    upcoming = "upcoming " if action.due_filter == "upcoming" else ""
+    upcoming = "upcoming " if action.due_filter == "upcoming" and not action.window else ""
     # Not exact: the count is a lower bound ("over 1,000 pending tasks").
     amount = _plural(count, upcoming + noun) if exact else f"over {count:,} {upcoming}{noun}s"
     amount += f" matching “{action.search}”" if action.search else ""
@@ -494,6 +520,8 @@ def _count_sentence(count: int, action: Action, what: str, exact: bool = True) -
         return f"{amount[0].upper()}{amount[1:]} {verb} due today."
     if action.day:
         return f"{amount[0].upper()}{amount[1:]} {verb} due on {action.day.strftime('%a, %b')} {action.day.day}."
+    if action.window:
+        return f"{amount[0].upper()}{amount[1:]} {verb} due {action.window}."
     if action.status == "all" and not upcoming:
         return f"You have {amount} in total."
     return f"You have {amount}."
@@ -508,6 +536,8 @@ def _empty_sentence(action: Action, what: str) -> str:
         return "Nothing is due today."
     if action.day:
         return f"Nothing is due on {action.day.strftime('%a, %b')} {action.day.day}."
+    if action.window:
+        return f"Nothing is due {action.window}."
     if action.due_filter == "upcoming":
         return "You have no upcoming tasks with a due date."
     if action.status == "completed":

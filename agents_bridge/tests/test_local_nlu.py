@@ -354,3 +354,51 @@ def test_a_list_past_the_tools_count_cap_is_told_as_over_that_many():
     listed = {"status": "ok", "count": 1000, "count_exact": False, "shown": 50, "tasks": shown}
     reply = plan(turn("how many tasks are overdue?", records=[ToolRecord(call.name, call.args, listed)])).text
     assert reply == "Over 1,000 tasks are overdue."
+
+
+# --- spans of due dates: "this week", "next week", "this weekend", "before/by <day>" (MONDAY is Mon 23 Nov) ---
+
+
+@pytest.mark.parametrize(
+    "text, first, last, said",
+    [
+        ("what do I have this week?", date(2026, 11, 23), date(2026, 11, 29), "this week"),
+        ("what's left for the rest of the week", date(2026, 11, 23), date(2026, 11, 29), "this week"),
+        ("what's due next week?", date(2026, 11, 30), date(2026, 12, 6), "next week"),
+        ("anything due this weekend?", date(2026, 11, 28), date(2026, 11, 29), "this weekend"),
+        ("show tasks due before friday", date(2026, 11, 23), date(2026, 11, 26), "before Fri, Nov 27"),
+        ("what's due by wednesday", date(2026, 11, 23), date(2026, 11, 25), "by Wed, Nov 25"),
+    ],
+)
+def test_a_list_request_can_name_a_span_of_due_dates(text, first, last, said):
+    (a,), _ = parse_message(text, CLOCK)
+    assert (a.kind, a.status, a.due_from, a.due_until, a.window) == ("list", "pending", first, last, said)
+
+
+def test_what_was_finished_this_week_is_about_completion_not_due_dates():
+    (a,), _ = parse_message("what did I finish this week", CLOCK)
+    assert (a.status, a.due_filter, a.window) == ("completed", None, None)
+
+
+def test_this_weeks_list_is_todays_tasks_and_the_upcoming_ones_up_to_sunday():
+    said = "what do I have this week?"
+    row = lambda n, due: {"task_id": n, "title": f"Task {n}", "completed": False, "due_date": due}  # noqa: E731
+    step = plan(turn(said))
+    assert step.calls == [Call("list_tasks", {"status": "pending", "due": "today"})]
+    today = ToolRecord("list_tasks", step.calls[0].args, {"status": "ok", "count": 1, "shown": 1, "tasks": [row(1, "2026-11-23")]})
+    step = plan(turn(said, records=[today]))
+    assert step.calls == [Call("list_tasks", {"status": "pending", "due": "upcoming"})]
+    # Soonest due first: Thursday and Sunday are this week, next Tuesday is not.
+    upcoming = [row(2, "2026-11-26"), row(3, "2026-11-29"), row(4, "2026-12-01")]
+    later = ToolRecord("list_tasks", step.calls[0].args, {"status": "ok", "count": 3, "shown": 3, "tasks": upcoming})
+    reply = plan(turn(said, records=[today, later])).text
+    assert reply.splitlines()[0] == "3 tasks are due this week:"
+    assert [line.split("”")[0] for line in reply.splitlines()[1:]] == ["• “Task 1", "• “Task 2", "• “Task 3"]
+
+
+def test_nothing_due_next_week_says_so():
+    said = "what's due next week?"
+    step = plan(turn(said))
+    assert step.calls == [Call("list_tasks", {"status": "pending", "due": "upcoming"})]  # next week starts after today
+    none = ToolRecord("list_tasks", step.calls[0].args, {"status": "ok", "count": 0, "shown": 0, "tasks": []})
+    assert plan(turn(said, records=[none])).text == "Nothing is due next week."

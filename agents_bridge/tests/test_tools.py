@@ -119,6 +119,15 @@ async def test_list_tasks_due_windows_use_the_users_today(user):
     assert [t["task_id"] for t in (await call(tools.list_tasks, user, due="upcoming"))["tasks"]] == [soon.pk]
 
 
+async def test_list_tasks_with_a_due_window_shows_the_soonest_due_first(user):
+    sooner = await make(user, "Sooner", due_date=date(2030, 1, 12))
+    later = await make(user, "Later", due_date=date(2030, 1, 20))
+    soonest = await make(user, "Soonest", due_date=date(2030, 1, 11))
+    assert [t["task_id"] for t in (await call(tools.list_tasks, user, due="upcoming"))["tasks"]] == [soonest.pk, sooner.pk, later.pk]
+    # Without a window the list stays newest first.
+    assert [t["task_id"] for t in (await call(tools.list_tasks, user))["tasks"]] == [soonest.pk, later.pk, sooner.pk]
+
+
 async def test_list_tasks_filters_by_priority(user):
     high = await make(user, "Urgent", priority="high")
     await make(user, "Whenever", priority="low")
