@@ -556,7 +556,8 @@ def _do_bulk(action: Action, env: _Env) -> Generator[Any, Any, str]:
     noun = "completed task" if tool == "delete_completed_tasks" else "task"
     if output.get("status") == "needs_confirmation":
         everything = "" if tool == "delete_completed_tasks" else " (done or not)"
-        env.question = f"Delete all {_plural(count, noun)}{everything}? This can't be undone. {CONFIRM_MARK}."
+        amount = f"all {_plural(count, noun)}" if count != 1 else f"the 1 {noun}"  # not "all 1 task"
+        env.question = f"Delete {amount}{everything}? This can't be undone. {CONFIRM_MARK}."
         return ""
     if count == 0:
         return "You have no completed tasks to delete." if tool == "delete_completed_tasks" else "Your list is already empty."

@@ -306,6 +306,22 @@ def test_a_bulk_delete_is_only_repeated_after_a_yes():
     assert step.calls == [] and "won't delete" in step.text
 
 
+@pytest.mark.parametrize(
+    "said, tool, count, asked",
+    [
+        ("clear completed tasks", "delete_completed_tasks", 1, "Delete the 1 completed task?"),
+        ("delete everything", "delete_all_tasks", 1, "Delete the 1 task (done or not)?"),
+        ("delete everything", "delete_all_tasks", 2, "Delete all 2 tasks (done or not)?"),
+    ],
+)
+def test_a_bulk_delete_question_counts_in_plain_words_and_its_yes_still_works(said, tool, count, asked):
+    needs = {"status": "needs_confirmation", "count": count, "message": "..."}
+    step = plan(turn(said, records=[ToolRecord(tool, {}, needs)]))
+    assert step.text == f"{asked} This can't be undone. Reply yes to confirm."
+    history = [("user", said), ("assistant", step.text)]
+    assert plan(turn("yes", history=history)).calls == [Call(tool, {})]
+
+
 def test_the_today_line_is_read_from_the_instructions():
     instructions = "You are...\nToday is 2026-11-23 (Monday) in the user's timezone America/New_York.\n"
     assert parse_today(instructions, date(2000, 1, 1)) == (MONDAY, "America/New_York")
