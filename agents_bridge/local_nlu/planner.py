@@ -437,19 +437,10 @@ def _do_list(action: Action, env: _Env) -> Generator[Any, Any, str]:
         args["due"] = action.due_filter
     if action.priority:
         args["priority"] = action.priority
-    if action.due_until:
-        listed = yield from _list_window(action, args, env)
-        if isinstance(listed, str):
-            return listed
-        tasks, count, exact = listed
-    else:
-        output = yield Call("list_tasks", args)
-        if _is_error(output):
-            return _error_sentence(output if isinstance(output, dict) else {})
-        tasks = list(output.get("tasks") or [])
-        count = int(output.get("count") or 0)
-        # Past the tool's cap the count is a lower bound ("count_exact": false).
-        exact = output.get("count_exact") is not False
+    listed = yield from (_list_window(action, args, env) if action.due_until else _list_call(args))
+    if isinstance(listed, str):
+        return listed
+    tasks, count, exact = listed
     if action.day:
         tasks = [t for t in tasks if t.get("due_date") == action.day.isoformat()]
         count, exact = len(tasks), True
@@ -476,22 +467,33 @@ def _do_list(action: Action, env: _Env) -> Generator[Any, Any, str]:
     return header + "\n" + "\n".join(lines)
 
 
-def _list_window(action: Action, args: dict[str, Any], env: _Env) -> Generator[Any, Any, tuple[list, int, bool] | str]:
+Listed = tuple[list[dict[str, Any]], int, bool]  # the tasks shown, how many match, whether that is exact
+
+
+def _list_call(args: dict[str, Any]) -> Generator[Any, Any, Listed | str]:
+    """One list_tasks call: what it listed, or the sentence for a tool error."""
+    output = yield Call("list_tasks", args)
+    if _is_error(output):
+        return _error_sentence(output if isinstance(output, dict) else {})
+    # Past the tool's cap the count is a lower bound ("count_exact": false).
+    return list(output.get("tasks") or []), int(output.get("count") or 0), output.get("count_exact") is not False
+
+
+def _list_window(action: Action, args: dict[str, Any], env: _Env) -> Generator[Any, Any, Listed | str]:
     """The tasks due within action.due_from..due_until: today's list when the span starts today,
-    then the upcoming one (soonest due first), kept to the span. Returns (tasks, count, exact),
-    or the sentence for a tool error."""
+    then the upcoming one (soonest due first), kept to the span."""
     first, last = action.due_from.isoformat(), action.due_until.isoformat()
     tasks: list[dict[str, Any]] = []
     exact = True
     today = env.clock.today
     for due in (["today"] if action.due_from <= today else []) + (["upcoming"] if action.due_until > today else []):
-        output = yield Call("list_tasks", {**args, "due": due})
-        if _is_error(output):
-            return _error_sentence(output if isinstance(output, dict) else {})
-        rows = list(output.get("tasks") or [])
+        listed = yield from _list_call({**args, "due": due})
+        if isinstance(listed, str):
+            return listed
+        rows, count, _ = listed
         tasks += [t for t in rows if first <= (t.get("due_date") or "") <= last]
         # A page cut off while still inside the span leaves some of the span's tasks unseen.
-        if int(output.get("count") or 0) > len(rows) and rows and (rows[-1].get("due_date") or "") <= last:
+        if count > len(rows) and rows and (rows[-1].get("due_date") or "") <= last:
             exact = False
     return tasks, len(tasks), exact
 

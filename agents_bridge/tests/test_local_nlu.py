@@ -412,6 +412,13 @@ def test_this_weeks_list_is_todays_tasks_and_the_upcoming_ones_up_to_sunday():
     assert [line.split("”")[0] for line in reply.splitlines()[1:]] == ["• “Task 1", "• “Task 2", "• “Task 3"]
 
 
+def test_a_tool_error_while_listing_a_span_is_relayed_not_read_as_an_empty_span():
+    said = "what do I have this week?"
+    failed = {"status": "error", "error": "invalid", "message": "The task list could not be read"}
+    step = plan(turn(said, records=[ToolRecord("list_tasks", {"status": "pending", "due": "today"}, failed)]))
+    assert step.calls == [] and step.text == "The task list could not be read."
+
+
 def test_nothing_due_next_week_says_so():
     said = "what's due next week?"
     step = plan(turn(said))
