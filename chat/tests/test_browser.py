@@ -234,6 +234,7 @@ def test_a_long_conversation_opens_on_its_latest_messages_and_shows_earlier_ones
 
 
 def test_a_reply_that_overflows_the_thread_is_followed_to_its_last_line(server, browser):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     context, page = new_chat_page(browser, server, "heidi")
@@ -241,11 +242,14 @@ def test_a_reply_that_overflows_the_thread_is_followed_to_its_last_line(server, 
     # scrolling with every streamed line instead of leaving the end of the answer below the fold.
     said = ["add buy milk, eggs, bread, apples, rice, tea, soap and stamps", "what's on my list?",
             "show my pending tasks", "what's on my list?"]
+    at_end = "() => (t => t.scrollHeight - t.scrollTop - t.clientHeight <= 2)(document.getElementById('thread'))"
     for text in said:
         say_and_wait(page, text)
-        page.wait_for_timeout(300)  # a late scroll would have landed by now
-        below = page.evaluate("(t => t.scrollHeight - t.scrollTop - t.clientHeight)(document.getElementById('thread'))")
-        assert below <= 2, f"after {text!r} the thread stopped {below}px short of the reply's end"
+        try:
+            page.wait_for_function(at_end, timeout=3_000)
+        except PlaywrightTimeout:
+            below = page.evaluate("(t => t.scrollHeight - t.scrollTop - t.clientHeight)(document.getElementById('thread'))")
+            pytest.fail(f"after {text!r} the thread stopped {below}px short of the reply's end")
     assert page.evaluate("(t => t.scrollHeight > t.clientHeight * 1.5)(document.getElementById('thread'))")
     expect(page.locator(".msg.assistant .chip").last).to_be_in_viewport()
     context.close()
