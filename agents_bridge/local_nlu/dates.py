@@ -252,6 +252,11 @@ def day_first_for(timezone: str) -> bool:
     return not (timezone.startswith("America/") or timezone.startswith("US/") or timezone in ("Pacific/Honolulu",))
 
 
+def short_day(value: date) -> str:
+    """"Sat, Dec 5": how replies name a day that has no nearer word."""
+    return f"{value.strftime('%a')}, {value.strftime('%b')} {value.day}"
+
+
 def format_due(value: date | None, today: date) -> str:
     if value is None:
         return "no due date"
@@ -262,7 +267,7 @@ def format_due(value: date | None, today: date) -> str:
         return "tomorrow"
     if delta == -1:
         return "yesterday"
-    text = f"{value.strftime('%a')}, {value.strftime('%b')} {value.day}"
+    text = short_day(value)
     if value.year != today.year:
         text += f", {value.year}"
     return text

@@ -749,6 +749,10 @@ def _date_at_end(clause: Clause, clock: Clock) -> tuple[d.DateHit, str] | None:
 _TRAIL_PREP = re.compile(r"(?:\s+(?:to|until|till|for|by|on|back|out|due|the\s+due\s+date\s+to|date\s+to|so\s+it'?s|so\s+that\s+it'?s))+\s*$")
 
 
+# "I can wait" is about the person, not a task named "I".
+_NOT_A_PERSON = r"(?!(?:i|we|you|they|he|she)\s)"
+
+
 def _read_update(clause: Clause, clock: Clock, quoted: list[str]) -> Action | None:
     low = clause.low
 
@@ -822,7 +826,7 @@ def _read_update(clause: Clause, clock: Clock, quoted: list[str]) -> Action | No
                 return Action("update", refs=refs, new_title=title) if title and refs else None
 
     # "the report can wait until monday": a new due date; "the garage can wait": lower priority
-    m = _m(r"^(?!(?:i|we|you|they|he|she)\s)(?P<ref>.+?)\s+can\s+(?:wait|be\s+(?:put\s+off|postponed|pushed\s+back))\s+(?:until|till|til|to)\s+", low)
+    m = _m(r"^" + _NOT_A_PERSON + r"(?P<ref>.+?)\s+can\s+(?:wait|be\s+(?:put\s+off|postponed|pushed\s+back))\s+(?:until|till|til|to)\s+", low)
     if m:
         found = _date_at_end(clause.cut(m.end()), clock)
         refs = refs_from(_grab(clause, m, "ref"))
@@ -839,7 +843,7 @@ def _read_update(clause: Clause, clock: Clock, quoted: list[str]) -> Action | No
         r"^(?:make|set|mark|change|put|flag|switch|update|move|tag|bump)\s+(?P<ref3>.+?)\s+(?:as\s+|to\s+|at\s+|into\s+|up\s+to\s+|down\s+to\s+)?(?:being\s+)?(?P<p3>" + PRIORITY_STATE + r")$|"
         r"^(?P<ref4>.+?)\s+(?:is|are|'s|should\s+be|has\s+become|became|is\s+now)\s+(?:now\s+|really\s+|very\s+|super\s+)?(?P<p4>" + PRIORITY_STATE + r")(?:\s+(?:now|anymore|any\s+more|after\s+all))?$|"
         r"^(?P<ref5>.+?)\s+(?:isn't|is\s+not|aren't|are\s+not)\s+(?:really\s+|that\s+)?(?:urgent|important|a\s+priority|pressing)(?:\s+(?:anymore|any\s+more|after\s+all|now))?$|"
-        r"^(?!(?:i|we|you|they|he|she)\s)(?P<ref6>.+?)\s+can\s+(?:wait|be\s+(?:put\s+off|postponed|left\s+for\s+later|done\s+later))(?:\s+(?:a\s+bit|a\s+while|for\s+now|for\s+a\s+while|for))?$",  # "for now" arrives as "for"
+        r"^" + _NOT_A_PERSON + r"(?P<ref6>.+?)\s+can\s+(?:wait|be\s+(?:put\s+off|postponed|left\s+for\s+later|done\s+later))(?:\s+(?:a\s+bit|a\s+while|for\s+now|for\s+a\s+while|for))?$",  # "for now" arrives as "for"
         low,
     )
     if m:
@@ -961,10 +965,6 @@ _TASKISH = re.compile(
 )
 
 
-def _short_day(day: date) -> str:
-    return f"{day.strftime('%a, %b')} {day.day}"
-
-
 def _due_window(work: str, clock: Clock) -> tuple[date, date, str, tuple[int, int]] | None:
     """A span of due dates named in a list request: (first, last, how to say it, where it was)."""
     today = clock.today
@@ -982,7 +982,7 @@ def _due_window(work: str, clock: Clock) -> tuple[date, date, str, tuple[int, in
         m = re.match(r"(?:due\s+)?(?P<prep>before|by|until|till|til|no\s+later\s+than)\s", work[hit.start : hit.end])
         if m and hit.value and hit.value > today:
             last = hit.value - timedelta(days=1) if m.group("prep") == "before" else hit.value
-            return today, last, f"{m.group('prep')} {_short_day(hit.value)}", (hit.start, hit.end)
+            return today, last, f"{m.group('prep')} {d.short_day(hit.value)}", (hit.start, hit.end)
     return None
 
 

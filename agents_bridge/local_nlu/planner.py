@@ -521,7 +521,7 @@ def _count_sentence(count: int, action: Action, what: str, exact: bool = True) -
     if action.due_filter == "today":
         return f"{amount[0].upper()}{amount[1:]} {verb} due today."
     if action.day:
-        return f"{amount[0].upper()}{amount[1:]} {verb} due on {action.day.strftime('%a, %b')} {action.day.day}."
+        return f"{amount[0].upper()}{amount[1:]} {verb} due on {d.short_day(action.day)}."
     if action.window:
         return f"{amount[0].upper()}{amount[1:]} {verb} due {action.window}."
     if action.status == "all" and not upcoming:
@@ -537,7 +537,7 @@ def _empty_sentence(action: Action, what: str) -> str:
     if action.due_filter == "today":
         return "Nothing is due today."
     if action.day:
-        return f"Nothing is due on {action.day.strftime('%a, %b')} {action.day.day}."
+        return f"Nothing is due on {d.short_day(action.day)}."
     if action.window:
         return f"Nothing is due {action.window}."
     if action.due_filter == "upcoming":
