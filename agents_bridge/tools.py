@@ -1,7 +1,7 @@
 """The agent's tools: thin adapters over tasks.services (writes) and tasks.selectors (reads).
 
 Each tool reads the acting user from the run context, crosses into the ORM exactly once
-through `orm_unit` (todo_project.db: one unit of work, evaluated data back), and returns a
+through `orm_unit` (core.db: one unit of work, evaluated data back), and returns a
 small JSON object as a string. A JSON string, not a dict: the SDK hands non-string outputs
 to the model as Python `str()`, which is not JSON. Not-found and validation problems are
 outputs the model can relay ({"status": "error", ...}), never exceptions.
@@ -17,7 +17,7 @@ from agents import FunctionTool, RunContextWrapper, function_tool
 from django.core.exceptions import ValidationError
 
 from tasks import selectors, services
-from todo_project.db import orm_unit
+from core.db import orm_unit
 
 from .context import TodoContext
 

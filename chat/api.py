@@ -59,10 +59,7 @@ class ChatView(APIView):
             client_id=body.validated_data.get("client_id"),
             timezone=body.validated_data.get("timezone"),
         )
-        try:
-            async_to_sync(turn.run)()
-        except services.ChatInputError as exc:
-            return Response({"detail": exc.detail, "code": exc.code}, status=exc.http_status)
+        async_to_sync(turn.run)()  # a ChatInputError is answered by the API's error handler
         if turn.status == "error":
             code = turn.error_code or "provider_error"
             http_status = status.HTTP_503_SERVICE_UNAVAILABLE if code == PROVIDER_TIMEOUT else status.HTTP_502_BAD_GATEWAY

@@ -24,7 +24,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-from todo_project.db import orm_unit
+from core.db import orm_unit
 
 logger = logging.getLogger(__name__)
 

@@ -88,7 +88,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
         channels closes stale database connections there, before each frame in and each
         tasks.changed event. This consumer never holds a connection on that thread: every ORM
-        unit closes its own (todo_project.db.orm_unit). The hop cost about 0.5 ms of each
+        unit closes its own (core.db.orm_unit). The hop cost about 0.5 ms of each
         chat turn and, under daphne, queued each frame behind every other connection's sync work.
         """
         handler = getattr(self, get_handler_name(message), None)

@@ -6,15 +6,20 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
+from core.errors import NotFoundError
+
 from .models import Conversation, Message
 
 
-class ConversationNotFound(Exception):
+class ConversationNotFound(NotFoundError):
     """Missing or someone else's conversation: callers cannot tell which."""
 
     def __init__(self, conversation_id: object):
         self.conversation_id = conversation_id
-        super().__init__(f"No conversation {conversation_id}")
+        super().__init__()
+
+    def __str__(self) -> str:
+        return f"No conversation {self.conversation_id}"
 
 
 def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
@@ -33,7 +38,7 @@ def conversation_get(*, user: AbstractBaseUser, conversation_id: object) -> Conv
         raise ConversationNotFound(conversation_id) from None
 
 
-class MessageNotFound(Exception):
+class MessageNotFound(NotFoundError):
     """A `before` cursor that names no message of this conversation."""
 
 

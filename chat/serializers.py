@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from tasks.serializers import StrictSerializerMixin
+from core.serializers import StrictSerializerMixin
 
 from .models import Conversation, Message
 from .services import CLIENT_ID_MAX_CHARS

@@ -3,7 +3,7 @@ the websocket consumer and the REST endpoint.
 
 A turn: validate, save the user message (idempotent on client_id), load a bounded history
 window from the database, stream the agent, save the assistant message with its tool calls.
-Each ORM crossing is one unit of work in `orm_unit` (todo_project.db) and returns plain data.
+Each ORM crossing is one unit of work in `orm_unit` (core.db) and returns plain data.
 """
 
 import asyncio
@@ -24,9 +24,10 @@ from django.utils import timezone as dj_timezone
 from agents_bridge import runner
 from agents_bridge.context import TodoContext
 from tasks import events
-from todo_project.db import orm_unit
-from todo_project.logging import conversation_id_var, user_id_var
-from todo_project.text import storable
+from core.db import orm_unit
+from core.errors import ApplicationError
+from core.logging import conversation_id_var, user_id_var
+from core.text import storable
 
 from . import limits, selectors
 from .models import Conversation, Message
@@ -37,19 +38,13 @@ TITLE_CHARS = 60
 CLIENT_ID_MAX_CHARS = 64
 
 
-class ChatInputError(Exception):
+class ChatInputError(ApplicationError):
     """Bad input caught before anything is saved. `code` is part of the protocol."""
 
-    HTTP_STATUS = {"conversation_not_found": 404, "busy": 409, "rate_limited": 429, "budget_exhausted": 429}
+    STATUS_BY_CODE = {"conversation_not_found": 404, "busy": 409, "rate_limited": 429, "budget_exhausted": 429}
 
     def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-
-    @property
-    def http_status(self) -> int:
-        return self.HTTP_STATUS.get(self.code, 400)
+        super().__init__(detail, code=code, status=self.STATUS_BY_CODE.get(code, 400))
 
 
 # --- conversation services ---

@@ -32,7 +32,7 @@ class DeferredAnnouncements:
     """Sends announcements from an event loop instead of waiting for them in the worker thread
     whose commit made them, in the order they were made.
 
-    An agent tool's write runs in a worker thread (todo_project.db.orm_unit), and a blocking
+    An agent tool's write runs in a worker thread (core.db.orm_unit), and a blocking
     group_send there waits about 2 ms for the loop and Redis before the tool can answer, on every
     write of every chat turn. The owner of the loop (ChatTurn) opens one of these for a turn and
     closes it before it reports the turn over, which waits for the sends it holds; so they are

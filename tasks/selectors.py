@@ -8,15 +8,20 @@ from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from core.errors import NotFoundError
+
 from .models import SEARCH_SEPARATOR, Task, priority_rank
 
 
-class TaskNotFound(Exception):
+class TaskNotFound(NotFoundError):
     """The task does not exist or belongs to someone else; callers cannot tell which."""
 
     def __init__(self, task_id: object):
         self.task_id = task_id
-        super().__init__(f"No task {task_id}")
+        super().__init__()
+
+    def __str__(self) -> str:
+        return f"No task {self.task_id}"  # for logs and the agent; the API says only "Not found."
 
 
 ORDERING_FIELDS = ("created_at", "due_date", "priority", "title")

@@ -18,7 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
 
-from tasks.serializers import StrictSerializerMixin
+from core.serializers import StrictSerializerMixin
 
 User = get_user_model()
 

@@ -16,7 +16,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.request import is_form_media_type
 
-from .text import encodes_as_utf8
+from core.text import encodes_as_utf8
 
 
 class StrictJSONParser(JSONParser):

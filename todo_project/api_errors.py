@@ -1,7 +1,8 @@
 """One shape for every /api/ error: {"detail": ..., "code": ...} plus field errors on 400.
 
-Django's ValidationError (raised by services' full_clean) becomes a 400, and a task that is
-missing or someone else's becomes the same 404.
+Django's ValidationError (raised by services' full_clean) becomes a 400, and a domain error
+(core.errors.ApplicationError, e.g. a task that is missing or someone else's) answers its own code
+and status: services name the error, only this module knows HTTP.
 """
 
 import logging
@@ -16,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from tasks.selectors import TaskNotFound
+from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail={("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()})
-    elif isinstance(exc, (TaskNotFound, Http404)):
+    elif isinstance(exc, ApplicationError):
+        return Response({"detail": exc.detail, "code": exc.code}, status=exc.status)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()

@@ -93,7 +93,7 @@ class ErrorDocumentingAutoSchema(AutoSchema):
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
         # A strict serializer rejects unknown fields; say so, so generated clients and fuzzers know.
-        from tasks.serializers import StrictSerializerMixin
+        from core.serializers import StrictSerializerMixin
 
         strict = isinstance(force_instance(serializer), StrictSerializerMixin)
         if direction == "request" and strict and schema.get("type") == "object":

@@ -3,7 +3,7 @@ import re
 import time
 import uuid
 
-from .logging import request_id_var, user_id_var
+from core.logging import request_id_var, user_id_var
 
 logger = logging.getLogger("todo.request")
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

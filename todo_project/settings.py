@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "core",
     "tasks",
     "chat",
     "agents_bridge",
@@ -177,7 +178,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "tasks.pagination.TaskPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.CappedPagination",
     # JSON for API clients; the form parsers serve only the browsable API of a logged-in
     # session (CSRF-checked), see todo_project.api.JSONUnlessBrowserSession.
     "DEFAULT_PARSER_CLASSES": [
@@ -245,7 +246,7 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "todo_project.logging.RequestContextFilter"}},
+    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",

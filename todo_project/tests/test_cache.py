@@ -6,7 +6,7 @@ import redis
 from django.conf import settings
 
 from chat import limits
-from todo_project.db import orm_unit
+from core.db import orm_unit
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

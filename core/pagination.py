@@ -6,7 +6,7 @@ from rest_framework.pagination import LimitOffsetPagination
 BIGGEST_SQL_INTEGER = 2**63 - 1
 
 
-class TaskPagination(LimitOffsetPagination):
+class CappedPagination(LimitOffsetPagination):
     """?limit=&offset= with a capped page size, so no request can ask for the whole table.
 
     A limit above the cap is served at the cap; a limit or offset that is not a number

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
-from todo_project.db import orm_unit
+from core.db import orm_unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
