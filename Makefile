@@ -10,15 +10,22 @@ DEV_ENV := DEBUG=true SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF
 # App limit on chat text is 4000 characters; daphne refuses anything far larger before it reaches us.
 DAPHNE_FLAGS := --websocket-max-message-size 65536 --websocket-max-frame-size 65536 --application-close-timeout 5
 
-.PHONY: run test install migrate bench clean
+.PHONY: run test install install-dev lint-imports migrate bench clean
 
+# Two install stamps: a server needs only requirements.txt; tests and checks add requirements-dev.txt.
 $(BIN)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
 
 migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -30,10 +37,13 @@ run: migrate
 	@echo ""
 	$(DEV_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) todo_project.asgi:application
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+lint-imports: install-dev
+	$(BIN)/lint-imports
+
+bench: install-dev
 	$(BIN)/python -m bench.run_all
 
 clean:

@@ -172,3 +172,12 @@ def _forget_leaked_channel_locks() -> None:
         return
     locks.locks.clear()
     locks.wait_counts.clear()
+
+
+@pytest.fixture
+def no_keys(settings):
+    """No model configured and no provider key: what a fresh checkout has."""
+    settings.AGENT_MODEL = ""
+    settings.OPENAI_API_KEY = ""
+    settings.OPENAI_BASE_URL = ""
+    return settings

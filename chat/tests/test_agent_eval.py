@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from agents_bridge.evals.harness import check_state, load_cases, resolve_due, run_eval
+from chat.evals.harness import check_state, load_cases, resolve_due, run_eval
 from agents_bridge.tests.factories import thread_connections_closed  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("thread_connections_closed")]

@@ -10,18 +10,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from agents_bridge.evals.harness import load_cases, report, run_eval
+from chat.evals.harness import load_cases, report, run_eval
 
 
 class Command(BaseCommand):
-    help = "Runs the agent eval (agents_bridge/evals/cases.json) through ChatTurn and prints the failures."
+    help = "Runs the agent eval (chat/evals/cases.json) through ChatTurn and prints the failures."
 
     def add_arguments(self, parser):
         parser.add_argument("--verbose", action="store_true", help="Show every case with its transcript.")
         parser.add_argument("--case", action="append", dest="cases", metavar="ID", help="Run only this case (repeatable).")
         parser.add_argument(
             "--cases-file", type=Path, default=None,
-            help="Another case file, e.g. agents_bridge/evals/holdout.json (cases written after the model, never tuned on).",
+            help="Another case file, e.g. chat/evals/holdout.json (cases written after the model, never tuned on).",
         )
 
     def handle(self, *args, verbose: bool = False, cases: list[str] | None = None, cases_file: Path | None = None, **options):
