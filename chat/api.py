@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from agents_bridge.runner import PROVIDER_TIMEOUT
@@ -37,10 +36,10 @@ CHAT_ERRORS = {
 
 
 class ChatView(APIView):
-    """One agent turn: saves the message, runs the agent with the user's tools, returns its reply."""
+    """One agent turn: saves the message, runs the agent with the user's tools, returns its reply.
 
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "chat"
+    Its one throttle is the turn's own rate limit (chat.limits, CHAT_RATE), shared with the
+    websocket door, so a turn is counted once whichever door it comes through."""
 
     @extend_schema(
         operation_id="chat_send",

@@ -6,10 +6,10 @@ websocket connections, the REST endpoint and every daphne process. With the loca
 
 `ChatTurn` calls `claim_turn` (rate, then budget, then the lock) before saving anything and raises
 ChatInputError with the code it returns; `finish_turn` (tokens spent, then the lock) runs when the
-turn ends. On Redis each of the two is one round trip, a Lua script (a refused claim that found
-the lock free gives it back in a second one); on any other cache they are the single-step
-functions below, one after the other. The rules are the same Python for both, and both use the
-same keys and values, so the single-step functions and the scripts can be mixed freely.
+turn ends. Both go through one interface, `TurnLimits`, whose rules (the limit, the budget, the
+order of the checks) are written once; a backend only stores: `RedisTurnLimits` in one round trip
+each (a Lua script), `CacheTurnLimits` in a few atomic steps of any Django cache. The backend is
+chosen once, when the limits are built for a cache. Both use the same keys and values.
 A crashed process never releases its lock: the lock expires after the longest a turn can run.
 """
 
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 
@@ -30,6 +31,8 @@ BUSY = "busy"
 BUDGET_EXHAUSTED = "budget_exhausted"
 
 _PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+# Two days, so a day's token count outlives the day it counts whatever the timezone.
+BUDGET_SECONDS = 2 * 86400
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -38,51 +41,16 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[period.strip().lower()]
 
 
-def _rate_key(user_id: int, window_start: int) -> str:
+def rate_key(user_id: int, window_start: int) -> str:
     return f"chat:rate:{user_id}:{window_start}"
 
 
-def _rate_window(now: float | None) -> tuple[int, int, int, float]:
-    """(limit, period, window start, now) for CHAT_TURN_RATE: a fixed window of `period` seconds."""
-    limit, period = parse_rate(settings.CHAT_TURN_RATE)
-    now = time.time() if now is None else now
-    return limit, period, int(now // period) * period, now
-
-
-def _seconds_to_wait(window_start: int, period: int, now: float) -> int:
-    return max(1, int(window_start + period - now))
-
-
-def check_rate(user_id: int, *, now: float | None = None) -> int | None:
-    """Counts one turn; returns the seconds to wait when the user is over CHAT_TURN_RATE, else None."""
-    limit, period, window_start, now = _rate_window(now)
-    if _over_rate(_count_turn(user_id, window_start, period), limit):
-        return _seconds_to_wait(window_start, period, now)
-    return None
-
-
-def _count_turn(user_id: int, window_start: int, period: int) -> int:
-    """Adds one turn to the window's counter and returns the count. `cache.add` creates the counter
-    with the window as its expiry and `cache.incr` is atomic in Redis and in the local-memory
-    cache, so two processes cannot both take the last slot."""
-    key = _rate_key(user_id, window_start)
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the key expired between add and incr: this is the window's first turn
-        cache.add(key, 1, timeout=period + 1)
-        return 1
-
-
-def _over_rate(count: int, limit: int) -> bool:
-    return count > limit
-
-
-# --- one running turn per user ---
-
-
-def _turn_key(user_id: int) -> str:
+def turn_key(user_id: int) -> str:
     return f"chat:turn:{user_id}"
+
+
+def budget_key(user_id: int, day: date) -> str:
+    return f"chat:tokens:{user_id}:{day.isoformat()}"
 
 
 def turn_lock_seconds() -> int:
@@ -90,76 +58,80 @@ def turn_lock_seconds() -> int:
     return int(settings.AGENT_TIMEOUT_S) + 30
 
 
-def _new_token() -> int:
-    # An int, not a string: Django's Redis cache stores ints as plain numbers (strings are pickled),
-    # so the Lua scripts below can compare and write the same value the cache API reads.
-    return secrets.randbits(62)
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What `claim_turn` decided: `token` when the turn may run, else the refusal's `code`
+    (RATE_LIMITED with `wait` seconds, BUDGET_EXHAUSTED or BUSY)."""
+
+    code: str | None = None
+    token: int | None = None
+    wait: int | None = None
 
 
-def acquire_turn(user_id: int) -> int | None:
-    """Takes the user's turn lock; returns a token to release it with, or None when a turn runs."""
-    token = _new_token()
-    # `add` only sets a missing key, atomically (Redis SET NX), across every process.
-    return token if cache.add(_turn_key(user_id), token, timeout=turn_lock_seconds()) else None
+class TurnLimits:
+    """The rules of a turn's limits; subclasses store the counts and the lock."""
+
+    def __init__(self, cache: BaseCache) -> None:
+        self.cache = cache
+
+    def claim(self, user_id: int, *, now: float | None = None) -> Claim:
+        """Counts the turn against the rate, checks the budget, then takes the lock, in that order:
+        a turn over the rate or the budget is refused as such (even while another turn runs) and
+        holds no lock afterwards; a busy one still counts against the rate."""
+        limit, period = parse_rate(settings.CHAT_TURN_RATE)
+        now = time.time() if now is None else now
+        window_start = int(now // period) * period
+        token = secrets.randbits(62)  # an int: Django's Redis cache stores it as a plain number
+        count, used_today, taken = self._count_read_and_lock(user_id, window_start, period, token)
+        budget = settings.AGENT_DAILY_TOKEN_BUDGET
+        refusal = None
+        if count > limit:
+            refusal = Claim(RATE_LIMITED, wait=max(1, int(window_start + period - now)))
+        elif budget > 0 and used_today >= budget:
+            refusal = Claim(BUDGET_EXHAUSTED)
+        if refusal is not None:
+            if taken:
+                self.finish(user_id, token, 0)  # taken with the count; the turn may not run
+            return refusal
+        return Claim(token=token) if taken else Claim(BUSY)
+
+    def finish(self, user_id: int, token: int | None, tokens_used: int) -> None:
+        """Adds the tokens the turn used (as the model reported them) to today's count and
+        releases the lock if it is still ours: a lock that expired and went to a newer turn stays."""
+        raise NotImplementedError
+
+    def _count_read_and_lock(self, user_id: int, window_start: int, period: int, token: int) -> tuple[int, int, bool]:
+        """Counts one turn in the rate window, reads today's tokens and takes the lock if it is
+        free: (turns in the window, tokens today, whether the lock was taken)."""
+        raise NotImplementedError
 
 
-def release_turn(user_id: int, token: object) -> None:
-    """Releases the lock if it is still ours (it may have expired and been taken by a newer turn)."""
-    if token is not None and cache.get(_turn_key(user_id)) == token:
-        cache.delete(_turn_key(user_id))
+class CacheTurnLimits(TurnLimits):
+    """Any Django cache: `add` (set if missing) and `incr` are atomic in Redis and in the
+    local-memory cache, so two connections cannot both take the last slot or the lock."""
 
+    def _count_read_and_lock(self, user_id: int, window_start: int, period: int, token: int) -> tuple[int, int, bool]:
+        count = self._add_to(rate_key(user_id, window_start), 1, timeout=period + 1)
+        used_today = int(self.cache.get(budget_key(user_id, timezone.localdate()), 0))
+        taken = self.cache.add(turn_key(user_id), token, timeout=turn_lock_seconds())
+        return count, used_today, taken
 
-def turn_running(user_id: int) -> bool:
-    return cache.get(_turn_key(user_id)) is not None
+    def finish(self, user_id: int, token: int | None, tokens_used: int) -> None:
+        if tokens_used > 0:
+            self._add_to(budget_key(user_id, timezone.localdate()), tokens_used, timeout=BUDGET_SECONDS)
+        if token is not None and self.cache.get(turn_key(user_id)) == token:
+            self.cache.delete(turn_key(user_id))
 
+    def _add_to(self, key: str, amount: int, *, timeout: int) -> int:
+        self.cache.add(key, 0, timeout=timeout)
+        try:
+            return self.cache.incr(key, amount)
+        except ValueError:  # the key expired between add and incr: this is its first count
+            self.cache.add(key, amount, timeout=timeout)
+            return amount
 
-# --- daily token budget ---
-
-
-def _budget_key(user_id: int, day: date) -> str:
-    return f"chat:tokens:{user_id}:{day.isoformat()}"
-
-
-def tokens_used_today(user_id: int) -> int:
-    return int(cache.get(_budget_key(user_id, timezone.localdate()), 0))
-
-
-def check_budget(user_id: int) -> bool:
-    """True when the user may start a turn: no budget set (0), or today's usage is under it."""
-    return not _budget_spent(lambda: tokens_used_today(user_id))
-
-
-def _budget_spent(used_today) -> bool:
-    """Whether the day's budget is used up; `used_today()` is only asked when a budget is set."""
-    budget = settings.AGENT_DAILY_TOKEN_BUDGET
-    return budget > 0 and used_today() >= budget
-
-
-def _budget_seconds() -> int:
-    # Two days, so the counter outlives the day it counts whatever the timezone.
-    return 2 * 86400
-
-
-def record_tokens(user_id: int, tokens: int) -> int:
-    """Adds the tokens a turn used (as the model reported them) to today's count; returns the total."""
-    key = _budget_key(user_id, timezone.localdate())
-    if tokens <= 0:
-        return int(cache.get(key, 0))
-    cache.add(key, 0, timeout=_budget_seconds())
-    try:
-        return cache.incr(key, tokens)
-    except ValueError:
-        cache.add(key, tokens, timeout=_budget_seconds())
-        return tokens
-
-
-# --- a turn's limits in one step each (what ChatTurn calls) ---
-
-# The scripts only count, read and swap values; the rules (the limit, the budget, the order of
-# the checks) stay in Python, shared with the single-step functions.
 
 # KEYS: rate counter, token count, turn lock. ARGV: rate window seconds, token, lock seconds.
-# Counts the turn, reads today's tokens and takes the lock if it is free: {count, tokens, taken}.
 _CLAIM_LUA = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -178,81 +150,50 @@ if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return 0
 """
 
-_scripts: dict[str, object] = {}
+_registered_scripts: dict[str, object] = {}
 
 
-def _redis_script(name: str, source: str):
-    """The registered script and a client for it, or None when the cache is not Redis."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return None
-    client = backend._cache.get_client(write=True)  # django's RedisCacheClient: the way to redis-py
-    script = _scripts.get(name)
-    if script is None:
-        script = _scripts[name] = client.register_script(source)
-    return script, client
+class RedisTurnLimits(TurnLimits):
+    """Redis: each step is one round trip, a Lua script that only counts, reads and swaps values."""
+
+    def __init__(self, cache: RedisCache) -> None:
+        super().__init__(cache)
+        self.client = cache._cache.get_client(write=True)  # django's RedisCacheClient: the way to redis-py
+
+    def _script(self, source: str):
+        script = _registered_scripts.get(source)
+        if script is None:
+            script = _registered_scripts[source] = self.client.register_script(source)
+        return script
+
+    def _count_read_and_lock(self, user_id: int, window_start: int, period: int, token: int) -> tuple[int, int, bool]:
+        keys = [
+            self.cache.make_and_validate_key(rate_key(user_id, window_start)),
+            self.cache.make_and_validate_key(budget_key(user_id, timezone.localdate())),
+            self.cache.make_and_validate_key(turn_key(user_id)),
+        ]
+        args = [period + 1, token, turn_lock_seconds()]
+        count, used_today, taken = (int(v) for v in self._script(_CLAIM_LUA)(keys=keys, args=args, client=self.client))
+        return count, used_today, bool(taken)
+
+    def finish(self, user_id: int, token: int | None, tokens_used: int) -> None:
+        keys = [
+            self.cache.make_and_validate_key(budget_key(user_id, timezone.localdate())),
+            self.cache.make_and_validate_key(turn_key(user_id)),
+        ]
+        args = [max(0, int(tokens_used)), BUDGET_SECONDS, "" if token is None else int(token)]
+        self._script(_FINISH_LUA)(keys=keys, args=args, client=self.client)
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """What `claim_turn` decided: `token` when the turn may run, else the refusal's `code`
-    (RATE_LIMITED with `wait` seconds, BUDGET_EXHAUSTED or BUSY)."""
-
-    code: str | None = None
-    token: int | None = None
-    wait: int | None = None
+def turn_limits() -> TurnLimits:
+    """The limits on the default cache, with the backend that fits it."""
+    cache = caches["default"]
+    return RedisTurnLimits(cache) if isinstance(cache, RedisCache) else CacheTurnLimits(cache)
 
 
 def claim_turn(user_id: int, *, now: float | None = None) -> Claim:
-    """Counts the turn against the rate, checks the budget, then takes the lock, in that order: a
-    turn over the rate or the budget is refused as such (even while another turn runs) and holds
-    no lock afterwards; a busy one still counts against the rate."""
-    limit, period, window_start, now = _rate_window(now)
-    redis_script = _redis_script("claim", _CLAIM_LUA)
-    if redis_script is None:
-        count = _count_turn(user_id, window_start, period)
-        refusal = _refusal(count, limit, lambda: tokens_used_today(user_id), window_start, period, now)
-        if refusal is not None:
-            return refusal
-        token = acquire_turn(user_id)
-        return Claim(token=token) if token is not None else Claim(BUSY)
-
-    script, client = redis_script
-    token = _new_token()
-    keys = [
-        cache.make_and_validate_key(_rate_key(user_id, window_start)),
-        cache.make_and_validate_key(_budget_key(user_id, timezone.localdate())),
-        cache.make_and_validate_key(_turn_key(user_id)),
-    ]
-    count, used, taken = (int(value) for value in script(keys=keys, args=[period + 1, token, turn_lock_seconds()], client=client))
-    refusal = _refusal(count, limit, lambda: used, window_start, period, now)
-    if refusal is not None:
-        if taken:
-            release_turn(user_id, token)  # taken with the count in one trip; the turn may not run
-        return refusal
-    return Claim(token=token) if taken else Claim(BUSY)
-
-
-def _refusal(count: int, limit: int, used_today, window_start: int, period: int, now: float) -> Claim | None:
-    if _over_rate(count, limit):
-        return Claim(RATE_LIMITED, wait=_seconds_to_wait(window_start, period, now))
-    if _budget_spent(used_today):
-        return Claim(BUDGET_EXHAUSTED)
-    return None
+    return turn_limits().claim(user_id, now=now)
 
 
 def finish_turn(user_id: int, token: int | None, tokens_used: int) -> None:
-    """Adds the tokens the turn used to today's count and releases the lock if it is still ours
-    (compare-and-delete, atomic on Redis: a lock that expired and went to a newer turn stays)."""
-    redis_script = _redis_script("finish", _FINISH_LUA)
-    if redis_script is None:
-        record_tokens(user_id, tokens_used)
-        release_turn(user_id, token)
-        return
-    script, client = redis_script
-    keys = [
-        cache.make_and_validate_key(_budget_key(user_id, timezone.localdate())),
-        cache.make_and_validate_key(_turn_key(user_id)),
-    ]
-    args = [max(0, int(tokens_used)), _budget_seconds(), "" if token is None else int(token)]
-    script(keys=keys, args=args, client=client)
+    turn_limits().finish(user_id, token, tokens_used)

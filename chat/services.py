@@ -43,8 +43,8 @@ class ChatInputError(ApplicationError):
 
     STATUS_BY_CODE = {"conversation_not_found": 404, "busy": 409, "rate_limited": 429, "budget_exhausted": 429}
 
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail, code=code, status=self.STATUS_BY_CODE.get(code, 400))
+    def __init__(self, code: str, detail: str, *, retry_after: int | None = None) -> None:
+        super().__init__(detail, code=code, status=self.STATUS_BY_CODE.get(code, 400), retry_after=retry_after)
 
 
 # --- conversation services ---
@@ -370,7 +370,9 @@ class ChatTurn:
         """Rate, budget, then the one-running-turn lock; raises ChatInputError before anything is saved."""
         claim = limits.claim_turn(self.user.pk)
         if claim.code == limits.RATE_LIMITED:
-            raise ChatInputError(limits.RATE_LIMITED, f"Too many messages; try again in {claim.wait} seconds.")
+            raise ChatInputError(
+                limits.RATE_LIMITED, f"Too many messages; try again in {claim.wait} seconds.", retry_after=claim.wait
+            )
         if claim.code == limits.BUDGET_EXHAUSTED:
             raise ChatInputError(limits.BUDGET_EXHAUSTED, "You have used today's assistant budget; try again tomorrow.")
         if claim.code == limits.BUSY:

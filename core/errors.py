@@ -11,8 +11,13 @@ class ApplicationError(Exception):
     status = 400
     detail = "The request cannot be carried out."
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, status: int | None = None) -> None:
+    retry_after: int | None = None  # seconds, for a limit that will let the same request through later
+
+    def __init__(
+        self, detail: str | None = None, *, code: str | None = None, status: int | None = None, retry_after: int | None = None
+    ) -> None:
         self.detail = detail if detail is not None else self.detail
+        self.retry_after = retry_after
         if code is not None:
             self.code = code
         if status is not None:

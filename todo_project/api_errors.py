@@ -55,7 +55,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail={("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()})
     elif isinstance(exc, ApplicationError):
-        return Response({"detail": exc.detail, "code": exc.code}, status=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return Response({"detail": exc.detail, "code": exc.code}, status=exc.status, headers=headers)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, RequestDataTooBig):

@@ -194,7 +194,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "todo_project.api_schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "todo_project.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "chat": env.str("CHAT_RATE", default="30/min"),
         "auth": env.str("AUTH_RATE", default="20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -238,7 +237,7 @@ CHAT_CONVERSATION_MESSAGES = env.int("CHAT_CONVERSATION_MESSAGES", default=100)
 CHAT_MAX_MESSAGE_CHARS = 4000
 # Per-user chat limits (chat/limits.py), shared by every process through the cache:
 # turns started per user from any door, and model tokens per user per day (0 = no budget).
-CHAT_TURN_RATE = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["chat"]  # CHAT_RATE, for both doors
+CHAT_TURN_RATE = env.str("CHAT_RATE", default="30/min")  # the one throttle of both chat doors
 AGENT_DAILY_TOKEN_BUDGET = env.int("AGENT_DAILY_TOKEN_BUDGET", default=0)
 
 # --- Logging: JSON lines with request context ---

@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 import httpx2 as httpx
 import openai
 import pytest
-from rest_framework.throttling import ScopedRateThrottle
 
 from agents_bridge.tests.factories import StallingModel, reply_step, scripted, tool_step, use_model
 from chat.models import Conversation, Message
@@ -134,14 +133,15 @@ def test_chat_needs_authentication(anon_client):
     assert Message.objects.count() == 0
 
 
-def test_chat_is_rate_limited(api_client, monkeypatch):
-    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "chat", "2/min")
+def test_chat_is_rate_limited_once_per_turn_and_says_when_to_retry(api_client, monkeypatch, settings):
+    settings.CHAT_TURN_RATE = "2/min"
     use_model(monkeypatch, scripted(reply_step("1"), reply_step("2")))
     assert chat(api_client, message="one").status_code == 200
-    assert chat(api_client, message="two").status_code == 200
+    assert chat(api_client, message="two").status_code == 200  # two turns, counted once each
     third = chat(api_client, message="three")
     assert third.status_code == 429
-    assert third.json()["code"] == "throttled"
+    assert third.json()["code"] == "rate_limited"
+    assert 1 <= int(third["Retry-After"]) <= 60
     assert Message.objects.filter(role="user").count() == 2
 
 

@@ -94,7 +94,7 @@ async def test_bad_text_is_refused_before_anything_is_saved(user, monkeypatch, t
     use_model(monkeypatch, scripted())
     with pytest.raises(ChatInputError) as info:
         await ChatTurn(user=user, text=text).start()
-    assert info.value.code == code and info.value.http_status == 400
+    assert info.value.code == code and info.value.status == 400
     assert await Message.objects.acount() == 0 and await Conversation.objects.acount() == 0
 
 
@@ -109,7 +109,7 @@ async def test_another_users_conversation_is_not_found_and_gets_nothing(user, ot
     theirs = await sync_to_async(make_conversation)(other_user, messages=[("user", "my secret")])
     with pytest.raises(ChatInputError) as info:
         await ChatTurn(user=user, text="hello", conversation_id=theirs.pk).start()
-    assert (info.value.code, info.value.http_status) == ("conversation_not_found", 404)
+    assert (info.value.code, info.value.status) == ("conversation_not_found", 404)
     assert await messages(theirs.pk) == [("user", "my secret", "complete")]
 
 

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 
 from agents_bridge.tests.factories import StallingModel, reply_step, scripted, use_model
 from chat import limits
+from chat.tests.limits_state import tokens_used_today, turn_running
 from chat.models import Conversation, Message
 
 from .wsclient import closed_code, frames_until, message_frame, message_rows, open_socket
@@ -123,7 +124,7 @@ async def test_a_second_connection_of_the_same_user_is_busy_while_a_turn_runs(us
 
 
 def test_the_rest_door_answers_409_busy_while_a_turn_of_the_user_runs_elsewhere(api_client, user):
-    token = limits.acquire_turn(user.pk)  # a turn running on another connection or process
+    token = limits.claim_turn(user.pk).token  # a turn running on another connection or process
     before = counts()
 
     response = api_client.post("/api/chat/", {"message": "show my tasks"}, format="json")
@@ -131,7 +132,7 @@ def test_the_rest_door_answers_409_busy_while_a_turn_of_the_user_runs_elsewhere(
     assert response.status_code == 409
     assert response.json()["code"] == "busy"
     assert counts() == before
-    limits.release_turn(user.pk, token)
+    limits.finish_turn(user.pk, token, 0)
     assert api_client.post("/api/chat/", {"message": "show my tasks"}, format="json").status_code == 200
 
 
@@ -139,7 +140,7 @@ def test_the_turn_lock_is_released_after_a_provider_failure(api_client, user, mo
     use_model(monkeypatch, scripted(RuntimeError("provider exploded")))
     assert api_client.post("/api/chat/", {"message": "show my tasks"}, format="json").status_code == 502
 
-    assert not limits.turn_running(user.pk)
+    assert not turn_running(user.pk)
     use_model(monkeypatch, scripted(reply_step("Back again.")))
     assert api_client.post("/api/chat/", {"message": "show my tasks"}, format="json").status_code == 200
 
@@ -151,7 +152,7 @@ def test_a_refused_turn_does_not_hold_the_lock(api_client, user, other_user):
     response = api_client.post("/api/chat/", {"message": "hi", "conversation_id": theirs.pk}, format="json")
 
     assert response.status_code == 404
-    assert not limits.turn_running(user.pk)
+    assert not turn_running(user.pk)
 
 
 async def test_a_dropped_connection_releases_the_turn(user, monkeypatch):
@@ -163,7 +164,7 @@ async def test_a_dropped_connection_releases_the_turn(user, monkeypatch):
 
     await comm.disconnect()
 
-    assert not await sync_to_async(limits.turn_running)(user.pk)
+    assert not await sync_to_async(turn_running)(user.pk)
 
 
 # --- daily token budget -------------------------------------------------------------------
@@ -176,7 +177,7 @@ def test_tokens_reported_by_the_model_count_against_the_daily_budget(api_client,
     use_model(monkeypatch, model)
 
     assert api_client.post("/api/chat/", {"message": "show my tasks"}, format="json").status_code == 200
-    assert limits.tokens_used_today(user.pk) == 120
+    assert tokens_used_today(user.pk) == 120
     before = counts()
 
     response = api_client.post("/api/chat/", {"message": "show my tasks"}, format="json")
@@ -188,7 +189,7 @@ def test_tokens_reported_by_the_model_count_against_the_daily_budget(api_client,
 
 async def test_the_budget_refuses_websocket_turns_too(user, settings):
     settings.AGENT_DAILY_TOKEN_BUDGET = 10
-    await sync_to_async(limits.record_tokens)(user.pk, 10)
+    await sync_to_async(limits.finish_turn)(user.pk, None, 10)  # tokens of earlier turns
     comm = await open_socket(user)
 
     await comm.send_json_to(message_frame("show my tasks"))
@@ -203,7 +204,7 @@ def test_the_offline_model_reports_no_tokens_so_the_budget_never_runs_out(api_cl
     settings.AGENT_DAILY_TOKEN_BUDGET = 1
     for _ in range(3):
         assert api_client.post("/api/chat/", {"message": "show my tasks"}, format="json").status_code == 200
-    assert limits.tokens_used_today(user.pk) == 0
+    assert tokens_used_today(user.pk) == 0
 
 
 # --- HTTP body and page size -----------------------------------------------------------------
