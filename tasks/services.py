@@ -15,7 +15,6 @@ from .selectors import TaskNotFound, task_get
 
 # Sentinel so `task_update` can tell "leave as is" from "clear it" (due_date=None).
 UNSET: Any = object()
-EDITABLE_FIELDS = ("title", "description", "priority", "due_date")
 
 
 def task_payload(task: Task) -> dict[str, Any]:
