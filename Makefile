@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Local development: plain HTTP, debug pages, SQLite, in-memory channel layer, offline model.
-DEV_ENV := DEBUG=true SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
+# The hosts are set here too, so a .env copied from .env.example (production hosts) still serves locally.
+DEV_ENV := DEBUG=true ALLOWED_HOSTS=127.0.0.1,localhost,[::1],$(HOST) SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
 	SECURE_HSTS_SECONDS=0 SECURE_PROXY_SSL_HEADER=false AGENT_MODEL=$${AGENT_MODEL:-local}
 # App limit on chat text is 4000 characters; daphne refuses anything far larger before it reaches us.
 DAPHNE_FLAGS := --websocket-max-message-size 65536 --websocket-max-frame-size 65536 --application-close-timeout 5
