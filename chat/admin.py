@@ -13,6 +13,9 @@ from .models import Conversation, Message
 # rows made a 14 MB page that took 8 s) and links to all of them in the message list.
 TRANSCRIPT_MESSAGES = 200
 TRANSCRIPT_LOOKUP = "conversation__id__exact"
+# A tool call's arguments or output beyond this many characters are cut in the transcript, with
+# a mark and a link to the message's own page, which shows the whole JSON.
+TOOL_TEXT_CHARS = 300
 
 
 class MessageInline(admin.TabularInline):
@@ -36,13 +39,14 @@ class MessageInline(admin.TabularInline):
     def tool_calls_display(self, obj: Message):
         if not obj.tool_calls:
             return "—"
+        full_text = reverse("admin:chat_message_change", args=[obj.pk])
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
                 "",
                 "<li><code>{}({})</code> → <code>{}</code></li>",
                 (
-                    (c.get("name", "?"), json.dumps(c.get("arguments", {}))[:300], json.dumps(c.get("output"))[:300])
+                    (c.get("name", "?"), _clipped(c.get("arguments", {}), full_text), _clipped(c.get("output"), full_text))
                     for c in obj.tool_calls
                 ),
             ),
@@ -53,6 +57,13 @@ class MessageInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _clipped(value: object, full_text_url: str) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) <= TOOL_TEXT_CHARS:
+        return text
+    return format_html('{}</code> <a href="{}">… cut: the full text</a><code>', text[:TOOL_TEXT_CHARS], full_text_url)
 
 
 @admin.register(Conversation)

@@ -132,3 +132,37 @@ def test_the_conversation_list_counts_each_conversations_messages(support, user)
     rows = {title: html[html.index(title):][:600] for title in ("Chatty", "Quiet")}
     assert '<td class="field-message_count">3</td>' in rows["Chatty"]
     assert '<td class="field-message_count">0</td>' in rows["Quiet"]
+
+
+def test_a_long_tool_output_is_marked_cut_and_links_to_the_whole_message(support, user):
+    conversation = make_conversation(user, "Big list", [("user", "show everything")])
+    rows = [{"id": n, "title": f"Task number {n}"} for n in range(40)]
+    reply = add_message(conversation, "assistant", "Here they are.", tool_calls=[{"name": "list_tasks", "arguments": {}, "output": {"tasks": rows}}])
+
+    html = support.get(f"/admin/chat/conversation/{conversation.pk}/change/").content.decode()
+
+    assert "… cut: the full text" in html
+    assert f'href="/admin/chat/message/{reply.pk}/change/"' in html
+    assert "Task number 39" not in html  # cut, not shown whole
+    whole = support.get(f"/admin/chat/message/{reply.pk}/change/").content.decode()
+    assert "Task number 39" in whole
+
+
+def test_a_short_tool_output_is_shown_whole_without_a_cut_mark(support, conversation):
+    html = support.get(f"/admin/chat/conversation/{conversation.pk}/change/").content.decode()
+    assert "cut: the full text" not in html
+
+
+def test_support_sees_no_reset_password_link_they_could_not_follow(support, user):
+    page = support.get(f"/admin/auth/user/{user.pk}/change/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert user.username in html
+    assert f"/admin/auth/user/{user.pk}/password/" not in html
+    assert "Reset password" not in html  # the header's "Change password" is their own, and works
+
+
+def test_a_superuser_still_has_the_reset_password_link(admin_client, user):
+    html = admin_client.get(f"/admin/auth/user/{user.pk}/change/").content.decode()
+    assert "../password/" in html or f"/admin/auth/user/{user.pk}/password/" in html
