@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from . import dates as d
+from core import dates as d
 from .text import (
     PLACEHOLDER_RE,
     STOPWORDS,

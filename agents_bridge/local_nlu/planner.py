@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from . import dates as d
+from core import dates as d
 from .intents import Action, AddItem, Clock, Ref, is_no, is_yes, parse_message
 from .matching import choose_among, pick, search_terms
 from .text import as_title, lower_same_length, repair

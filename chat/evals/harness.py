@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 
-from agents_bridge.local_nlu import dates as d
+from core import dates as d
 
 CASES_PATH = Path(__file__).with_name("cases.json")
 EVAL_TIMEZONE = "UTC"
