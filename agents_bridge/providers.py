@@ -8,7 +8,9 @@ AGENT_MODEL:
   GEMINI_API_KEY set (LiteLLM reads each provider's key from the environment).
 """
 
+import asyncio
 import os
+import threading
 
 from agents import Model, set_tracing_disabled
 from django.conf import settings
@@ -16,6 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 LITELLM_PREFIX = "litellm/"
+# What the offline model reads at process start (providers.warm_up), one of each common kind.
+WARM_UP_MESSAGES = ("hello", "add buy milk tomorrow", "what's due this week?", "I finished the report", "delete the meeting task")
 
 
 def tracing_disabled() -> bool:
@@ -82,3 +86,31 @@ def _litellm_model(name: str) -> Model:
         ) from exc
     # LiteLLM reads each provider's own key from the environment (GEMINI_API_KEY, ANTHROPIC_API_KEY...).
     return LitellmModel(model=name)
+
+
+def warm_up() -> None:
+    """Pays, once per process at start, what the first turn would otherwise pay on the spot: the
+    model's modules (the offline model compiles its rules on import), the SDK's tracing switch, and
+    the response types that pydantic builds on first use. On a small VM that was over a second of
+    the first person's first turn. Needs no database and reaches no network: a hosted model is only
+    constructed, and only the offline model reads a few everyday messages (it only plans the tool
+calls; nothing runs them).
+    """
+    model = get_model()
+    from .local_model import LocalTodoModel
+
+    if not isinstance(model, LocalTodoModel):
+        return
+
+    async def read_everyday_messages() -> None:
+        from agents import ModelTracing
+
+        for text in WARM_UP_MESSAGES:
+            async for _event in model.stream_response(None, text, None, [], None, [], ModelTracing.DISABLED):
+                pass
+
+    # A thread of its own with its own event loop: the caller (daphne importing the app) may have
+    # an event loop installed already, and must find it untouched.
+    thread = threading.Thread(target=asyncio.run, args=(read_everyday_messages(),), name="agent-warm-up")
+    thread.start()
+    thread.join()

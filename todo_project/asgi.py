@@ -22,10 +22,21 @@ application = ProtocolTypeRouter(
     }
 )
 
+# What the first request or chat turn would otherwise import on the spot (half a second and more:
+# the URLconf with every view, DRF's serializers that a task's payload goes through), loaded now
+# so the first person to chat waits no longer than the second.
+import chat.services  # noqa: E402,F401
+import tasks.serializers  # noqa: E402,F401
+from django.urls import get_resolver  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018 - imports the URLconf and with it every view
+
+from agents_bridge.providers import warm_up  # noqa: E402
+
+warm_up()
+
 # Everything loaded so far lives as long as the process: Django, the agents SDK (imported here
 # rather than on the first chat turn) and the rest, about 230,000 objects. Left to the cyclic
 # garbage collector, each full collection walks all of them (0.1 s on a small VM, a stall in
 # whatever turn or request triggers it); frozen, collections only look at what requests create.
-import chat.services  # noqa: E402,F401
-
 gc.freeze()

@@ -73,3 +73,31 @@ def test_tracing_export_is_off_unless_asked_for(no_keys, monkeypatch, enabled):
     providers.get_model()
     assert calls == [not enabled]
     assert providers.tracing_disabled() is (not enabled)
+
+
+def test_warm_up_reads_messages_without_the_database_and_leaves_the_callers_event_loop_alone(no_keys):
+    # No django_db mark: a query during warm-up would fail this test. Daphne imports the app
+    # (and so warms up) with its own event loop installed; that loop must be untouched.
+    import asyncio
+
+    no_keys.AGENT_MODEL = "local"
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        providers.warm_up()
+        assert asyncio.get_event_loop() is loop and not loop.is_closed()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def test_warm_up_only_constructs_a_hosted_model(no_keys, monkeypatch):
+    no_keys.AGENT_MODEL = "tiny"
+    no_keys.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens there; warm-up must not call it
+    models = []
+    real_get_model = providers.get_model
+    monkeypatch.setattr(providers, "get_model", lambda: models.append(real_get_model()) or models[-1])
+
+    providers.warm_up()
+
+    assert [type(m) for m in models] == [OpenAIChatCompletionsModel]
