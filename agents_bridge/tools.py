@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from tasks import selectors, services
 from todo_project.db import orm_unit
 
+from .confirmation import NEEDS_CONFIRMATION
 from .context import TodoContext
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,6 @@ LIST_LIMIT = 50
 # so a turn would grow with the list, and no answer needs more than "over a thousand".
 LIST_COUNT_CAP = 1000
 DESCRIPTION_PREVIEW_CHARS = 200
-BULK_TOOLS = ("delete_completed_tasks", "delete_all_tasks")
 
 Priority = Literal["low", "medium", "high"]
 
@@ -204,7 +204,7 @@ def _bulk_unit(ctx: TodoContext, tool_name: str) -> str:
             f"This would permanently delete {count} {noun}. Ask the user to confirm "
             f"(for example: \"Delete {count} {noun}? Reply yes to confirm.\") and call {tool_name} again only after they say yes."
         )
-        return _json({"status": "needs_confirmation", "count": count, "message": message})
+        return _json({"status": NEEDS_CONFIRMATION, "count": count, "message": message})
     if only_completed:
         doomed = services.task_delete_completed(user=ctx.user)
     else:

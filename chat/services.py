@@ -8,7 +8,6 @@ Each ORM crossing is one unit of work in `orm_unit` (todo_project.db) and return
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
 
-from agents_bridge import runner
+from agents_bridge import confirmation, runner
 from agents_bridge.context import TodoContext
 from tasks import events
 from todo_project.db import orm_unit
@@ -72,22 +71,6 @@ def conversation_delete(*, user: AbstractBaseUser, conversation_id: int) -> None
 
 # --- confirmation of bulk actions ---
 
-_AFFIRMATIVE = re.compile(
-    r"^(yes|yeah|yea|yep|yup|ya|y|sure|ok|okay|k|confirm|confirmed|i confirm|do it|go ahead|go for it|"
-    r"please do|please|absolutely|of course|affirmative|proceed|correct|right|delete (them|it|all|everything)|"
-    r"yes please|sounds good)\b"
-)
-_NEGATION = re.compile(r"\b(no|nope|not|don't|dont|never|cancel|stop|wait|keep|but)\b")
-
-
-def is_affirmative(text: str) -> bool:
-    """A short "yes, do it" reply, with nothing that takes it back."""
-    words = re.sub(r"[^\w\s']", " ", text.lower()).strip()
-    words = " ".join(words.split())
-    if not words or len(words) > 60:
-        return False
-    return bool(_AFFIRMATIVE.match(words)) and not _NEGATION.search(words)
-
 
 def pending_bulk_action(history: list[dict[str, Any]]) -> str | None:
     """The bulk tool that asked for confirmation in the last assistant message, if any."""
@@ -97,7 +80,7 @@ def pending_bulk_action(history: list[dict[str, Any]]) -> str | None:
         asked = None
         for call in message.get("tool_calls") or []:
             output = call.get("output") if isinstance(call, dict) else None
-            if isinstance(output, dict) and output.get("status") == "needs_confirmation":
+            if isinstance(output, dict) and output.get("status") == confirmation.NEEDS_CONFIRMATION:
                 asked = call.get("name")
         return asked
     return None
@@ -406,7 +389,7 @@ class ChatTurn:
         assert self._begun is not None
         zone = self.timezone or settings.TIME_ZONE
         action = pending_bulk_action(self._begun.history)
-        confirmed = bool(action) and is_affirmative(self.text)
+        confirmed = bool(action) and confirmation.confirms(self.text)
         return TodoContext(
             user=self.user,
             today=datetime.now(ZoneInfo(zone)).date(),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from ..confirmation import is_no, is_yes
 from . import dates as d
 from .text import (
     PLACEHOLDER_RE,
@@ -487,19 +488,6 @@ _THANKS = re.compile(
     r"cheers|ta|much\s+appreciated|appreciate\s+it|great|perfect|awesome|nice|cool|ok|okay|k|kk|got\s+it|alright|good|"
     r"sounds\s+good|lol|haha+|great\s+thanks|wonderful|excellent|brilliant|fine|sure|noted|neat|amazing|love\s+it)$"
 )
-_YES = re.compile(
-    r"^(?:y|yes|yeah|yep|yup|ya|yea|sure|ok|okay|confirm|confirmed|do\s+it|go\s+ahead|go\s+for\s+it|please\s+do|"
-    r"absolutely|definitely|of\s+course|correct|right|affirmative|proceed|i'm\s+sure|im\s+sure|i\s+am\s+sure|"
-    r"yes\s+please|yes\s+do\s+it|yes,?\s+delete\s+(?:them|it|everything|all)|sure\s+thing|why\s+not|"
-    r"that's\s+right|sounds\s+good|fine|let's\s+do\s+it|yes\s+i'm\s+sure|yes\s+i\s+am\s+sure)$"
-)
-_NO = re.compile(
-    r"^(?:n|no|nope|nah|no\s+thanks|no\s+thank\s+you|cancel|don't|do\s+not|dont|stop|never\s*mind|nevermind|forget\s+it|"
-    r"keep\s+(?:them|it|everything)|not\s+now|no\s+way|abort|wait|hold\s+on|negative|leave\s+(?:it|them)|neither|"
-    r"none|none\s+of\s+them|no\s+don't|no,?\s+keep\s+(?:them|it)|changed\s+my\s+mind|not\s+really)$"
-)
-
-
 def classify_small_talk(low: str) -> str | None:
     if re.fullmatch(r"\s*\?+\s*", low):
         return "help"
@@ -517,28 +505,6 @@ def classify_small_talk(low: str) -> str | None:
     if re.match(r"^(?:who|what)\s+(?:are|r)\s+(?:you|u)\b|^are\s+you\s+(?:a\s+)?(?:bot|human|real|ai)", low):
         return "who"
     return None
-
-
-_YES_LEAD = re.compile(
-    r"^(?:y|yes|yeah|yep|yup|ya|yea|sure|ok|okay|confirm|confirmed|absolutely|definitely|of\s+course|correct|go\s+ahead)\b"
-    r"(?:\s+(?:please|do\s+it|go\s+ahead|delete\s+(?:them|it|everything|all)(?:\s+of\s+them)?|i'm\s+sure|im\s+sure|i\s+am\s+sure|"
-    r"confirm|confirmed|thanks|thank\s+you|sure|of\s+course|go\s+for\s+it|that's\s+right|absolutely|do\s+that|yes|proceed))*$"
-)
-
-
-def is_yes(low: str) -> bool:
-    low = re.sub(r"\s+", " ", re.sub(r"[!.,;:]+", " ", low)).strip()
-    return bool(_YES.match(low) or _YES_LEAD.match(low))
-
-
-def is_no(low: str) -> bool:
-    low = re.sub(r"\s+", " ", re.sub(r"[!.,;:]+", " ", low)).strip()
-    if _NO.match(low) or re.fullmatch(r"(?:please\s+)?(?:don't|do\s+not)(?:\s+(?:do\s+(?:it|that)|delete\s+(?:them|it|anything|everything)))?", low):
-        return True
-    # "no, keep them for now": a refusal, as long as no new request follows it.
-    return bool(re.match(r"^(?:no|nope|nah)\b", low)) and len(low.split()) <= 6 and not re.search(
-        r"\b(?:add|create|delete|remove|complete|mark|show|list|rename|move)\b", low
-    )
 
 
 _BULK_COMPLETED = re.compile(

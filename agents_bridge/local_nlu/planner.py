@@ -18,7 +18,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import dates as d
-from .intents import Action, AddItem, Clock, Ref, is_no, is_yes, parse_message
+from ..confirmation import NEEDS_CONFIRMATION, is_no, is_yes
+from .intents import Action, AddItem, Clock, Ref, parse_message
 from .matching import choose_among, pick, search_terms
 from .text import as_title, lower_same_length, repair
 
@@ -556,7 +557,7 @@ def _do_bulk(action: Action, env: _Env) -> Generator[Any, Any, str]:
         return _error_sentence(output if isinstance(output, dict) else {})
     count = int(output.get("count") or 0)
     noun = "completed task" if tool == "delete_completed_tasks" else "task"
-    if output.get("status") == "needs_confirmation":
+    if output.get("status") == NEEDS_CONFIRMATION:
         everything = "" if tool == "delete_completed_tasks" else " (done or not)"
         amount = f"all {_plural(count, noun)}" if count != 1 else f"the 1 {noun}"  # not "all 1 task"
         env.question = f"Delete {amount}{everything}? This can't be undone. {CONFIRM_MARK}."

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from agents_bridge.local_nlu import dates as d
-from agents_bridge.local_nlu.intents import Clock, is_no, is_yes, parse_message
+from agents_bridge.confirmation import is_no, is_yes
+from agents_bridge.local_nlu.intents import Clock, parse_message
 from agents_bridge.local_nlu.matching import pick, search_terms
 from agents_bridge.local_nlu.planner import Call, ToolRecord, TurnInput, parse_today, plan, tasks_named_in
 from agents_bridge.local_nlu.text import stem

@@ -426,15 +426,6 @@ def test_conversation_list_and_get_are_owner_scoped(user, other_user):
         selectors.conversation_get(user=user, conversation_id=theirs.pk)
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [("yes", True), ("Yep, do it.", True), ("sure", True), ("go ahead", True), ("OK!", True), ("no", False),
-     ("not yet", False), ("yes but keep the report", False), ("delete the milk task", False), ("", False)],
-)
-def test_is_affirmative_recognises_a_plain_yes(text, expected):
-    assert services.is_affirmative(text) is expected
-
-
 def test_the_sync_entry_point_works_from_plain_sync_code(user, monkeypatch):
     use_model(monkeypatch, scripted(reply_step("Hi there.")))
     turn = ChatTurn(user=user, text="hello")
