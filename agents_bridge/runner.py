@@ -7,7 +7,7 @@ run context; this module knows nothing of chat models or the database. Frames:
     {"type": "tool.call", "name": "...", "arguments": {...}, "call_id": "..."}
     {"type": "tool.result", "name": "...", "output": {...} | "...", "call_id": "..."}
 
-("call_id" pairs a call with its result; chat.services strips it before frames reach clients.)
+("call_id" pairs a call with its result; chat.turn strips it before frames reach clients.)
 A provider failure, a garbage answer or the whole-turn deadline raise `AgentRunError` with a
 stable code; cancelling the consuming task stops the run and re-raises CancelledError.
 """

@@ -1,6 +1,6 @@
 """The chat REST door: one whole agent turn per POST, and the user's conversations.
 
-Thin: validation of the shape here, every rule in chat.services (the same ChatTurn the
+Thin: validation of the shape here, every rule in chat.services and chat.turn (the same ChatTurn the
 websocket consumer drives), every read through chat.selectors.
 """
 
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from agents_bridge.runner import PROVIDER_TIMEOUT
 
 from . import selectors, services
+from .turn import ChatTurn
 from .models import Conversation
 from .serializers import (
     ChatErrorSerializer,
@@ -52,7 +53,7 @@ class ChatView(APIView):
             raise NotFound()  # another user's chat path looks like a missing one
         body = ChatRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        turn = services.ChatTurn(
+        turn = ChatTurn(
             user=request.user,
             text=body.validated_data["message"],
             conversation_id=body.validated_data.get("conversation_id"),

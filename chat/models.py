@@ -40,7 +40,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="msg_conv_created_idx"),
             # A retried first message of a new conversation is looked up by client_id across all
-            # the user's conversations (chat.services._begin_turn). Without this index PostgreSQL
+            # the user's conversations (chat.services.turn_begin). Without this index PostgreSQL
             # read the whole unique (conversation, client_id) index on every new chat: 3.5 ms with
             # 2,000 client ids stored, 12 ms with 7,000, growing with every user's messages.
             models.Index(fields=["client_id"], name="msg_client_id_idx", condition=models.Q(client_id__isnull=False)),

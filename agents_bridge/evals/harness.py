@@ -1,7 +1,7 @@
 """The agent eval: everyday requests run through the public chat path, judged by the task list after.
 
 Each case gets a throwaway user, its setup tasks, then its messages, one turn each, through
-`chat.services.ChatTurn` (start() + stream(), exactly as the websocket and REST doors do). The
+`chat.turn.ChatTurn` (start() + stream(), exactly as the websocket and REST doors do). The
 user is deleted afterwards (tasks and conversations go with it), so running the eval against
 the development database leaves no trace.
 
@@ -178,7 +178,7 @@ def check_state(expect: dict[str, Any], tasks: list[dict[str, Any]], before: lis
 
 
 async def run_case(case: dict[str, Any]) -> CaseResult:
-    from chat.services import ChatTurn
+    from chat.turn import ChatTurn
 
     result = CaseResult(case["id"])
     today = datetime.now(ZoneInfo(EVAL_TIMEZONE)).date()

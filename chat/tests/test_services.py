@@ -20,7 +20,8 @@ from agents_bridge.tests.factories import (  # noqa: F401 - thread_connections_c
 )
 from chat import selectors, services
 from chat.models import Conversation, Message
-from chat.services import ChatInputError, ChatTurn
+from chat.services import ChatInputError
+from chat.turn import ChatTurn
 from chat.tests.factories import add_message, make_conversation
 from tasks.models import Task
 from tasks.tests.factories import make_task
@@ -216,11 +217,11 @@ def test_a_new_message_in_a_known_conversation_is_not_looked_up_as_a_retry_first
     # and the (conversation, client_id) constraint is what tells one, not a lookup per message.
     conversation = make_conversation(user, messages=[("user", "hello"), ("assistant", "Hi.")])
     with CaptureQueriesContext(connection) as ctx:
-        begun = services._begin_turn(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
+        begun = services.turn_begin(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
     statements = [q["sql"].split()[0] for q in ctx.captured_queries]
     assert statements == ["BEGIN", "UPDATE", "INSERT", "COMMIT", "SELECT"]  # activity time, message, history
     assert [m["content"] for m in begun.history] == ["hello", "Hi."]
-    retried = services._begin_turn(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
+    retried = services.turn_begin(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
     assert retried.user_message_id == begun.user_message_id
     assert Message.objects.filter(conversation=conversation).count() == 3
 
@@ -446,7 +447,7 @@ def test_a_retried_first_message_is_found_without_visiting_each_of_the_users_con
         cursor.execute("ANALYZE chat_message")
     retried = conversations[-1]
     with CaptureQueriesContext(connection) as ctx:
-        begun = services._begin_turn(user=user, text="hi", conversation_id=None, client_id=f"c-{retried.pk}")
+        begun = services.turn_begin(user=user, text="hi", conversation_id=None, client_id=f"c-{retried.pk}")
     assert begun.conversation_id == retried.pk  # found: nothing new was stored
     assert Message.objects.filter(conversation__owner=user).count() == 300
     lookup = next(q["sql"] for q in ctx.captured_queries if '"client_id" =' in q["sql"])
