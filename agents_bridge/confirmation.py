@@ -23,8 +23,6 @@ from django.conf import settings
 
 NEEDS_CONFIRMATION = "needs_confirmation"  # the status of a tool result that asks the person first
 BULK_TOOLS = ("delete_completed_tasks", "delete_all_tasks")  # ask every time (when anything would go)
-# Tools that change one task: a turn may call each up to AGENT_BULK_CONFIRM_OVER times before it asks.
-COUNTED_TOOLS = ("delete_task", "complete_task")
 DEFAULT_BULK_CONFIRM_OVER = 3
 
 

@@ -27,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import providers
 from .agent import todo_agent
-from .context import TodoContext
+from .context import AnswersOpenQuestions, TodoContext
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ async def stream_turn(
     except (ImproperlyConfigured, ImportError) as exc:
         logger.error("agent model is not configured", exc_info=exc)
         raise AgentRunError(PROVIDER_ERROR, "The assistant is not configured correctly. Please tell the site's support.") from exc
+    if isinstance(model, AnswersOpenQuestions):
+        model.follow(context.questions)
 
     result = Runner.run_streamed(
         todo_agent(),

@@ -30,6 +30,10 @@ class Message(models.Model):
     role = models.CharField(max_length=9, choices=Role.choices)
     content = models.TextField(blank=True, default="")
     tool_calls = models.JSONField(default=list, blank=True)
+    # On an assistant reply: the question it left open for the next turn, as plain data (a bulk
+    # change awaiting "yes", "which one?", "should I add it?"; see agents_bridge.confirmation).
+    # The next turn reads it from here, never from the reply's words.
+    pending = models.JSONField(null=True, blank=True, default=None)
     status = models.CharField(max_length=11, choices=Status.choices, default=Status.COMPLETE)
     # Set by clients so a retried send is stored once; unique per conversation.
     client_id = models.CharField(max_length=64, null=True, blank=True)

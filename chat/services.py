@@ -11,8 +11,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
 
-from agents_bridge import confirmation
-
 from . import selectors
 from .models import Conversation, Message
 
@@ -51,23 +49,6 @@ def conversation_delete(*, user: AbstractBaseUser, conversation_id: int) -> None
     """Deletes the conversation and its messages; another user's is ConversationNotFound."""
     with transaction.atomic():
         selectors.conversation_get(user=user, conversation_id=conversation_id).delete()
-
-
-# --- confirmation of bulk actions ---
-
-
-def pending_bulk_action(history: list[dict[str, Any]]) -> str | None:
-    """The bulk tool that asked for confirmation in the last assistant message, if any."""
-    for message in reversed(history):
-        if message["role"] != Message.Role.ASSISTANT:
-            continue
-        asked = None
-        for call in message.get("tool_calls") or []:
-            output = call.get("output") if isinstance(call, dict) else None
-            if isinstance(output, dict) and output.get("status") == confirmation.NEEDS_CONFIRMATION:
-                asked = call.get("name")
-        return asked
-    return None
 
 
 # --- the writes of one turn (chat.turn.ChatTurn drives them) ---
@@ -116,7 +97,7 @@ def turn_begin(*, user: AbstractBaseUser, text: str, conversation_id: int | None
         following = (
             Message.objects.filter(conversation_id=conversation_id, id__gt=message.pk)
             .order_by("id")
-            .values("id", "role", "content", "tool_calls", "status")
+            .values("id", "role", "content", "tool_calls", "status", "pending")
             .first()
         )
         if following and following["role"] == Message.Role.ASSISTANT and following["status"] == Message.Status.COMPLETE:
@@ -155,7 +136,9 @@ def _save_user_message(
     return message, is_new
 
 
-def reply_save(*, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str) -> int:
+def reply_save(
+    *, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str, pending: dict[str, Any] | None = None
+) -> int:
     with transaction.atomic():
         message = Message.objects.create(
             conversation_id=conversation_id,
@@ -163,6 +146,7 @@ def reply_save(*, conversation_id: int, content: str, tool_calls: list[dict[str,
             content=content,
             tool_calls=tool_calls,
             status=status,
+            pending=pending,
         )
         Conversation.objects.filter(pk=conversation_id).update(updated_at=dj_timezone.now())
     return message.pk

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from agents_bridge import confirmation, runner
-from agents_bridge.context import TodoContext
+from agents_bridge.context import OpenQuestions, TodoContext
 from tasks import events
 from todo_project.db import orm_unit
 from todo_project.logging import conversation_id_var, user_id_var
@@ -26,9 +26,16 @@ from todo_project.text import storable
 
 from . import limits
 from .models import Message
-from .services import CLIENT_ID_MAX_CHARS, BegunTurn, ChatInputError, pending_bulk_action, reply_save, turn_begin
+from .services import CLIENT_ID_MAX_CHARS, BegunTurn, ChatInputError, reply_save, turn_begin
 
 logger = logging.getLogger(__name__)
+
+
+def open_question(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The question the previous reply left open: only an answer straight after it answers it."""
+    if history and history[-1]["role"] == Message.Role.ASSISTANT:
+        return history[-1].get("pending")
+    return None
 
 
 @dataclass
@@ -86,6 +93,7 @@ class ChatTurn:
         self.reply_text = ""
         self.tool_calls: list[dict[str, Any]] = []
         self.status: str | None = None
+        self.pending: dict[str, Any] | None = None  # the question the reply leaves open (agents_bridge.confirmation)
         self.error_code: str | None = None
         self.error_detail: str | None = None
         self._begun: BegunTurn | None = None
@@ -225,7 +233,11 @@ class ChatTurn:
         the save fails, so the user is not locked out until the lock expires)."""
         try:
             return reply_save(
-                conversation_id=self.conversation_id, content=content, tool_calls=self.tool_calls, status=status
+                conversation_id=self.conversation_id,
+                content=content,
+                tool_calls=self.tool_calls,
+                status=status,
+                pending=self.pending,
             )
         finally:
             self._release_limits()
@@ -235,14 +247,15 @@ class ChatTurn:
     def _context(self) -> TodoContext:
         assert self._begun is not None
         zone = self.timezone or settings.TIME_ZONE
-        action = pending_bulk_action(self._begun.history)
-        confirmed = bool(action) and confirmation.confirms(self.text)
+        asked = open_question(self._begun.history)
+        confirmed_tool = confirmation.confirmed_tool(asked, self.text)
         return TodoContext(
             user=self.user,
             today=datetime.now(ZoneInfo(zone)).date(),
             timezone=zone,
-            confirmed_bulk=confirmed,
-            confirmed_action=action if confirmed else None,
+            confirmed_bulk=confirmed_tool is not None,
+            confirmed_action=confirmed_tool,
+            questions=OpenQuestions(before=asked),
         )
 
     async def _finish(self, status: str) -> None:
@@ -251,6 +264,7 @@ class ChatTurn:
             self.status = str(status)  # plain "complete"/"error"/"interrupted" in frames and JSON
             self.reply_text = self._recorder.text
             self.tool_calls = [dict(call) for call in self._recorder.calls]
+            self.pending = self._run_context.questions.after if self._run_context is not None else None
             content = self.reply_text
             if status == Message.Status.ERROR and not content.strip():
                 content = self.error_detail or ""
@@ -265,6 +279,7 @@ class ChatTurn:
         self.assistant_message_id = saved["id"]
         self.reply_text = saved["content"]
         self.tool_calls = list(saved["tool_calls"] or [])
+        self.pending = saved["pending"]
         self.status = saved["status"]
         frames = [{"type": "delta", "text": saved["content"]}] if saved["content"] else []
         return [*frames, self._end_frame()]

@@ -277,6 +277,7 @@ def conversation_asking_to_confirm(user):
                 "output": {"status": "needs_confirmation", "count": 2, "message": "..."},
             }
         ],
+        pending={"ask": "confirm", "tool": "delete_completed_tasks", "count": 2},
     )
     make_task(user, "Done one", completed=True)
     make_task(user, "Done two", completed=True)
@@ -307,6 +308,27 @@ async def test_yes_without_a_pending_question_does_not_confirm_anything(user, mo
     turn, _ = await run_turn(user, "yes")
     assert turn.tool_calls[0]["output"]["status"] == "needs_confirmation"
     assert await Task.objects.acount() == 1
+
+
+async def test_the_question_a_reply_asks_is_kept_with_it_and_a_yes_answers_it(user):
+    # The offline model (AGENT_MODEL=local in tests) asks; the question is data on the reply.
+    await sync_to_async(make_task)(user, "Done one", completed=True)
+    await sync_to_async(make_task)(user, "Keep me")
+    asked, _ = await run_turn(user, "delete my completed tasks")
+    reply = await Message.objects.aget(pk=asked.assistant_message_id)
+    assert reply.pending == {"ask": "confirm", "tool": "delete_completed_tasks", "count": 1}
+    done, _ = await run_turn(user, "yes", conversation_id=asked.conversation_id)
+    assert done.reply_text == "Deleted 1 completed task."
+    assert [t.title async for t in Task.objects.all()] == ["Keep me"]
+    assert (await Message.objects.aget(pk=done.assistant_message_id)).pending is None
+
+
+async def test_a_yes_two_replies_after_the_question_confirms_nothing(user):
+    await sync_to_async(make_task)(user, "Done one", completed=True)
+    asked, _ = await run_turn(user, "delete my completed tasks")
+    await run_turn(user, "show my tasks", conversation_id=asked.conversation_id)
+    late, _ = await run_turn(user, "yes", conversation_id=asked.conversation_id)
+    assert not late.tool_calls and await Task.objects.acount() == 1
 
 
 # --- failures ------------------------------------------------------------------------------
