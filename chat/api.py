@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from agents_bridge import confirmation
 from agents_bridge.runner import PROVIDER_TIMEOUT
 
 from . import selectors, services
@@ -81,6 +82,7 @@ class ChatView(APIView):
                     "message_id": turn.assistant_message_id,
                     "response": turn.reply_text,
                     "tool_calls": turn.tool_calls,
+                    "needs_confirmation": confirmation.awaits_confirmation(turn.pending),
                 }
             ).data
         )

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agents_bridge.tests.factories import (  # noqa: F401 - thread_connections_closed is a fixture
     StallingModel,
+    function_call,
     reply_step,
     scripted,
     thread_connections_closed,
@@ -329,6 +330,66 @@ async def test_a_yes_two_replies_after_the_question_confirms_nothing(user):
     await run_turn(user, "show my tasks", conversation_id=asked.conversation_id)
     late, _ = await run_turn(user, "yes", conversation_id=asked.conversation_id)
     assert not late.tool_calls and await Task.objects.acount() == 1
+
+
+# --- bulk changes need a yes, whatever path the model takes (issue 24) ---------------------
+
+
+def make_tasks(user, count: int) -> list[int]:
+    return [make_task(user, f"Task {n}").pk for n in range(count)]
+
+
+def calls_on_each(tool: str, task_ids: list[int]) -> list:
+    """One model step that calls `tool` once per task, as a hosted model might for "delete them all"."""
+    return [function_call(tool, {"task_id": task_id}, call_id=f"call-{task_id}") for task_id in task_ids]
+
+
+@pytest.mark.parametrize("tool, gone", [("delete_task", "deleted"), ("complete_task", "completed")])
+async def test_a_model_calling_a_tool_fifty_times_changes_three_tasks_and_asks(user, monkeypatch, settings, tool, gone):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    ids = await sync_to_async(make_tasks)(user, 50)
+    use_model(monkeypatch, scripted(calls_on_each(tool, ids), reply_step("Done.")))
+    turn, _ = await run_turn(user, "delete them all" if tool == "delete_task" else "complete them all")
+    statuses = [call["output"]["status"] for call in turn.tool_calls]
+    assert statuses.count(gone) == 3 and statuses.count("needs_confirmation") == 47
+    left = Task.objects.filter(owner=user, completed=False)
+    assert await left.acount() == 47
+    reply = await Message.objects.aget(pk=turn.assistant_message_id)
+    assert reply.pending["ask"] == "confirm" and reply.pending["tool"] == tool and reply.pending["count"] == 47
+
+    # After a yes, the next turn may carry it out.
+    held = [pk async for pk in left.values_list("pk", flat=True)]
+    use_model(monkeypatch, scripted(calls_on_each(tool, held), reply_step("Done.")))
+    await run_turn(user, "yes", conversation_id=turn.conversation_id)
+    assert await left.acount() == 0
+
+
+async def test_without_a_yes_the_next_turn_is_held_to_the_limit_again(user, monkeypatch, settings):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    ids = await sync_to_async(make_tasks)(user, 10)
+    use_model(monkeypatch, scripted(calls_on_each("delete_task", ids), reply_step("Asked.")))
+    turn, _ = await run_turn(user, "delete them all")
+    use_model(monkeypatch, scripted(calls_on_each("delete_task", ids[3:]), reply_step("Asked again.")))
+    await run_turn(user, "no, just do it anyway", conversation_id=turn.conversation_id)
+    assert await Task.objects.filter(owner=user).acount() == 4
+
+
+@pytest.mark.parametrize("said, verb", [("delete them all", "Delete"), ("complete them all", "Mark")])
+async def test_the_offline_model_asks_before_changing_many_tasks_and_a_yes_proceeds(user, settings, said, verb):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    await sync_to_async(make_tasks)(user, 50)
+    asked, _ = await run_turn(user, said)
+    assert asked.reply_text.startswith(f"{verb} 50 tasks") and asked.reply_text.endswith("Reply yes to confirm.")
+    assert await Task.objects.filter(owner=user, completed=False).acount() == 50
+    await run_turn(user, "yes", conversation_id=asked.conversation_id)
+    assert await Task.objects.filter(owner=user, completed=False).acount() == 0
+
+
+async def test_three_tasks_at_once_need_no_confirmation(user, settings):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    await sync_to_async(make_tasks)(user, 3)
+    turn, _ = await run_turn(user, "delete them all")
+    assert turn.reply_text.startswith("Deleted ") and await Task.objects.acount() == 0
 
 
 # --- failures ------------------------------------------------------------------------------
