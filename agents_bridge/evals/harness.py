@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 
-from agents_bridge.local_nlu import dates as d
+from agents_bridge.local_nlu import dates
 
 CASES_PATH = Path(__file__).with_name("cases.json")
 EVAL_TIMEZONE = "UTC"
@@ -66,13 +66,13 @@ def resolve_due(spec: Any, today: date) -> date | None:
         return today + timedelta(days=int(m.group(1)))
     kind, _, arg = spec.partition(":")
     if kind == "weekday":
-        return d.next_weekday(today, _WEEKDAY[arg[:3]])
+        return dates.next_weekday(today, _WEEKDAY[arg[:3]])
     if kind == "next":
-        return d.weekday_next_week(today, _WEEKDAY[arg[:3]])
+        return dates.weekday_next_week(today, _WEEKDAY[arg[:3]])
     if kind == "weekend":
-        return d.weekend(today)
+        return dates.weekend(today)
     if kind == "eom":
-        return d.end_of_month(today)
+        return dates.end_of_month(today)
     if kind == "date":
         return date.fromisoformat(arg)
     if kind == "md":

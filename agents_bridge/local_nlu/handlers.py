@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..confirmation import NEEDS_CONFIRMATION, bulk_confirm_over, confirm_question
-from . import dates as d
+from . import dates
 from .intents import Action, Ref
 from .matching import search_terms
 from .phrasing import (
@@ -62,7 +62,7 @@ def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
         task = added[0]
         extra = []
         if task.get("due_date"):
-            extra.append("due " + d.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
+            extra.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
         if task.get("priority") in ("high", "low"):
             extra.append(f"{task['priority']} priority")
         if task.get("has_notes"):
@@ -73,7 +73,7 @@ def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
         for task in added:
             extra = [f"#{task.get('task_id')}"]
             if task.get("due_date"):
-                extra.append("due " + d.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
+                extra.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
             if task.get("priority") in ("high", "low"):
                 extra.append(f"{task['priority']} priority")
             named.append(f"“{task.get('title')}” ({', '.join(extra)})")
@@ -211,7 +211,7 @@ def _do_list(action: Action, env: TurnState) -> Generator[Any, Any, str]:
     for task in tasks[:LIST_LINES]:
         bits = [task_label(task)]
         if task.get("due_date"):
-            bits.append("due " + d.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
+            bits.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
         if task.get("priority") in ("high", "low"):
             bits.append(f"{task['priority']} priority")
         if task.get("completed") and action.status == "all":

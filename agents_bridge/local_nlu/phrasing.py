@@ -4,7 +4,7 @@ import re
 from datetime import date
 from typing import Any
 
-from . import dates as d
+from . import dates
 from .intents import Action
 
 NAMED_IN_QUESTION = 5  # tasks named in a confirmation question; the rest are counted
@@ -56,7 +56,7 @@ def update_sentence(args: dict[str, Any], output: dict[str, Any], before: dict[s
         changes.append(f"title set to “{output.get('title')}”")
     if "due_date" in args:
         if args["due_date"]:
-            when = d.format_due(date.fromisoformat(args["due_date"]), today)
+            when = dates.format_due(date.fromisoformat(args["due_date"]), today)
             if len(args) == 2:
                 return f"Moved {task_label(task)} to {when}."
             changes.append(f"due {when}")
@@ -107,7 +107,7 @@ def count_sentence(count: int, action: Action, what: str, exact: bool = True) ->
     if action.due_filter == "today":
         return f"{amount[0].upper()}{amount[1:]} {verb} due today."
     if action.day:
-        return f"{amount[0].upper()}{amount[1:]} {verb} due on {d.short_day(action.day)}."
+        return f"{amount[0].upper()}{amount[1:]} {verb} due on {dates.short_day(action.day)}."
     if action.window:
         return f"{amount[0].upper()}{amount[1:]} {verb} due {action.window}."
     if action.status == "all" and not upcoming:
@@ -123,7 +123,7 @@ def empty_sentence(action: Action, what: str) -> str:
     if action.due_filter == "today":
         return "Nothing is due today."
     if action.day:
-        return f"Nothing is due on {d.short_day(action.day)}."
+        return f"Nothing is due on {dates.short_day(action.day)}."
     if action.window:
         return f"Nothing is due {action.window}."
     if action.due_filter == "upcoming":

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from ..confirmation import BULK_TOOLS, confirms, is_no, is_yes
-from . import dates as d
+from . import dates
 from .handlers import HANDLERS, do_talk
 from .intents import Action, AddItem, Clock, Ref, parse_message
 from .phrasing import SMALL_TALK
@@ -90,7 +90,7 @@ def _pending_question_actions(inp: TurnInput, env: TurnState) -> list[Action] | 
 
 
 def plan(inp: TurnInput) -> Step:
-    clock = Clock(inp.today, d.day_first_for(inp.timezone))
+    clock = Clock(inp.today, dates.day_first_for(inp.timezone))
     env = TurnState(inp=inp, clock=clock, prev_tasks=tasks_named_in(_last_assistant(inp)))
     actions = _pending_question_actions(inp, env)
     if actions is None:

@@ -438,3 +438,16 @@ def test_nothing_due_next_week_says_so():
     assert step.calls == [Call("list_tasks", {"status": "pending", "due": "upcoming"})]  # next week starts after today
     none = ToolRecord("list_tasks", step.calls[0].args, {"status": "ok", "count": 0, "shown": 0, "tasks": []})
     assert plan(turn(said, records=[none])).text == "Nothing is due next week."
+
+
+def test_every_clause_rule_has_its_own_name():
+    from agents_bridge.local_nlu.intents import CLAUSE_RULES
+
+    names = [rule.name for rule in CLAUSE_RULES]
+    assert len(names) == len(set(names))
+
+
+def test_a_rule_whose_words_fit_but_meaning_does_not_lets_the_next_rule_read_the_clause():
+    # "finish ... by friday" fits the "complete" row, which declines: it is a new task with a date.
+    (action,), _ = parse_message("finish the report by friday", CLOCK)
+    assert (action.kind, action.items[0].title, action.items[0].due) == ("add_bare", "Finish the report", date(2026, 11, 27))
