@@ -68,3 +68,8 @@ def first_action(rules: list[Rule], reading: Reading) -> Action | None:
             if action is not None:
                 return action
     return None
+
+
+def rules_for(build: Builder, **patterns: str) -> list[Rule]:
+    """Rows that share a builder, named by their keywords, in the order given."""
+    return [rule(name, pattern, build) for name, pattern in patterns.items()]

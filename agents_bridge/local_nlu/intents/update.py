@@ -10,7 +10,7 @@ import re
 from .. import dates
 from ..text import as_title
 from .actions import Action, Clause, Clock
-from .rules import Reading, rule
+from .rules import Reading, rule, rules_for
 from .vocabulary import PRIORITY_STATE, find_priorities, priority_word
 
 
@@ -161,48 +161,45 @@ def _moved(refs, hit: dates.DateHit) -> Action:
 _PRIORITY_AFTER = r"(?:\s+(?:now|anymore|any\s+more|after\s+all))?$"
 
 RULES = [
-    rule("update_with_attributes", r"^(?:update|edit|change|modify|set)\s+(?P<ref>.+?)\s*(?::|\s-\s|\s+with\s+)\s*(?P<new>.+)$", _with_attributes),
+    rule(
+        "update_with_attributes",
+        r"^(?:update|edit|change|modify|set)\s+(?P<ref>.+?)\s*(?::|\s-\s|\s+with\s+)\s*(?P<new>.+)$",
+        _with_attributes,
+    ),
     # notes
-    rule(
-        "add_note_to",
-        r"^(?:add|put|attach|write|leave)\s+(?:a\s+|the\s+|some\s+)?(?:note|notes|description|details|comment)s?\s+(?:to|on|for)\s+(?P<ref>.+?)\s*(?::|\s-\s|saying|that\s+says|which\s+says)\s*(?P<new>.+)$",
+    *rules_for(
         _new_notes,
+        add_note_to=r"^(?:add|put|attach|write|leave)\s+(?:a\s+|the\s+|some\s+)?(?:note|notes|description|details|comment)s?\s+(?:to|on|for)\s+(?P<ref>.+?)\s*(?::|\s-\s|saying|that\s+says|which\s+says)\s*(?P<new>.+)$",
+        set_notes_of=r"^(?:set|change|update|edit|replace)\s+(?:the\s+)?(?:description|notes?|details)\s+(?:of|on|for|in)\s+(?P<ref>.+?)\s+(?:to|with)\s+(?:say\s+|read\s+)?(?P<new>.+)$",
+        set_its_notes=r"^(?:set|change|update|edit)\s+(?P<ref>.+?)(?:'s)?\s+(?:description|notes?|details)\s*(?::|to|as)\s*(?P<new>.+)$",
+        describe_as=r"^(?:describe)\s+(?P<ref>.+?)\s+as\s+(?P<new>.+)$",
+        add_the_note=r"^add\s+(?:the\s+)?note\s+(?P<new>.+?)\s+to\s+(?P<ref>.+)$",
     ),
     rule(
-        "set_notes_of",
-        r"^(?:set|change|update|edit|replace)\s+(?:the\s+)?(?:description|notes?|details)\s+(?:of|on|for|in)\s+(?P<ref>.+?)\s+(?:to|with)\s+(?:say\s+|read\s+)?(?P<new>.+)$",
-        _new_notes,
+        "clear_notes",
+        r"^(?:clear|remove|delete|erase)\s+(?:the\s+)?(?:description|notes?|details)\s+(?:of|on|from|for)\s+(?P<ref>.+)$",
+        _no_notes,
     ),
-    rule("set_its_notes", r"^(?:set|change|update|edit)\s+(?P<ref>.+?)(?:'s)?\s+(?:description|notes?|details)\s*(?::|to|as)\s*(?P<new>.+)$", _new_notes),
-    rule("describe_as", r"^(?:describe)\s+(?P<ref>.+?)\s+as\s+(?P<new>.+)$", _new_notes),
-    rule("add_the_note", r"^add\s+(?:the\s+)?note\s+(?P<new>.+?)\s+to\s+(?P<ref>.+)$", _new_notes),
-    rule("clear_notes", r"^(?:clear|remove|delete|erase)\s+(?:the\s+)?(?:description|notes?|details)\s+(?:of|on|from|for)\s+(?P<ref>.+)$", _no_notes),
     # removing a due date
-    rule(
-        "remove_due_date",
-        r"^(?:remove|clear|delete|drop|unset|take\s+off|get\s+rid\s+of)\s+(?:the\s+)?(?:due\s+date|deadline|due|date)\s+(?:from|of|on|for)\s+(?P<ref>.+)$",
+    *rules_for(
         _no_due_date,
+        remove_due_date=r"^(?:remove|clear|delete|drop|unset|take\s+off|get\s+rid\s+of)\s+(?:the\s+)?(?:due\s+date|deadline|due|date)\s+(?:from|of|on|for)\s+(?P<ref>.+)$",
+        needs_no_due_date=r"^(?P<ref>.+?)\s+(?:(?:has|needs|should\s+have)\s+no|(?:doesn't|does\s+not|don't|do\s+not)\s+(?:need|have)\s+(?:a|any)?)\s*"
+            r"(?:due\s+date|deadline|date)(?:\s+(?:anymore|any\s+more))?$",
+        make_it_have_no_due_date=r"^(?:make|set)\s+(?P<ref>.+?)\s+(?:to\s+)?(?:have\s+)?no\s+(?:due\s+date|deadline)$",
+        no_due_date_for=r"^no\s+(?:due\s+date|deadline|date)\s+(?:for|on)\s+(?P<ref>.+)$",
+        take_the_due_date_off=r"^take\s+(?:the\s+)?(?:due\s+date|deadline|date)\s+off\s+(?:of\s+)?(?P<ref>.+)$",
     ),
-    rule(
-        "needs_no_due_date",
-        r"^(?P<ref>.+?)\s+(?:(?:has|needs|should\s+have)\s+no|(?:doesn't|does\s+not|don't|do\s+not)\s+(?:need|have)\s+(?:a|any)?)\s*"
-        r"(?:due\s+date|deadline|date)(?:\s+(?:anymore|any\s+more))?$",
-        _no_due_date,
-    ),
-    rule("make_it_have_no_due_date", r"^(?:make|set)\s+(?P<ref>.+?)\s+(?:to\s+)?(?:have\s+)?no\s+(?:due\s+date|deadline)$", _no_due_date),
-    rule("no_due_date_for", r"^no\s+(?:due\s+date|deadline|date)\s+(?:for|on)\s+(?P<ref>.+)$", _no_due_date),
-    rule("take_the_due_date_off", r"^take\s+(?:the\s+)?(?:due\s+date|deadline|date)\s+off\s+(?:of\s+)?(?P<ref>.+)$", _no_due_date),
     # renaming
-    rule("rename_to", r"^(?:rename|retitle|re-title|re-name)\s+(?P<ref>.+?)\s+(?:to|as|into)\s+(?P<new>.+)$", _new_title),
-    rule("rename_it", r"^(?:rename|retitle)\s+(?P<ref>#\s*\d+|(?:task|number)\s+\d+|it|that|this)\s+(?P<new>.+)$", _new_title),
-    rule("rename_quoted", r"^(?:rename|retitle)\s+(?P<ref>.+?)\s+(?P<new>⟦\d+⟧)$", _new_title),
-    rule(
-        "change_the_title_of",
-        r"^(?:change|update|edit|set|modify|fix)\s+(?:the\s+)?(?:title|name|wording|text)\s+(?:of|on|for)\s+(?P<ref>.+?)\s+to\s+(?P<new>.+)$",
+    *rules_for(
         _new_title,
+        rename_to=r"^(?:rename|retitle|re-title|re-name)\s+(?P<ref>.+?)\s+(?:to|as|into)\s+(?P<new>.+)$",
+        rename_it=r"^(?:rename|retitle)\s+(?P<ref>#\s*\d+|(?:task|number)\s+\d+|it|that|this)\s+(?P<new>.+)$",
+        rename_quoted=r"^(?:rename|retitle)\s+(?P<ref>.+?)\s+(?P<new>⟦\d+⟧)$",
+        change_the_title_of=r"^(?:change|update|edit|set|modify|fix)\s+(?:the\s+)?(?:title|name|wording|text)\s+(?:of|on|for)\s+(?P<ref>.+?)\s+to\s+(?P<new>.+)$",
+        should_be_called=r"^(?P<ref>.+?)\s+should\s+(?:be\s+)?(?:called|named|titled|say|read)\s+(?P<new>.+)$",
+        call_the_task=r"^(?:call|name|title)\s+(?P<ref>.+?\s+(?:task|one|item|todo|reminder))\s+(?P<new>.+?)(?:\s+instead)?$",
     ),
-    rule("should_be_called", r"^(?P<ref>.+?)\s+should\s+(?:be\s+)?(?:called|named|titled|say|read)\s+(?P<new>.+)$", _new_title),
-    rule("call_the_task", r"^(?:call|name|title)\s+(?P<ref>.+?\s+(?:task|one|item|todo|reminder))\s+(?P<new>.+?)(?:\s+instead)?$", _new_title),
     # "the report can wait until monday": a new due date ("the garage can wait" lowers its priority, below)
     rule(
         "can_wait_until",
@@ -210,38 +207,24 @@ RULES = [
         _wait_until,
     ),
     # priorities
-    rule(
-        "priority_of_to",
-        r"^(?:change|set|update|make|switch|put)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<ref>.+?)\s+(?:to|as|at)\s+(?P<level>.+)$",
+    *rules_for(
         _named_priority,
+        priority_of_to=r"^(?:change|set|update|make|switch|put)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<ref>.+?)\s+(?:to|as|at)\s+(?P<level>.+)$",
+        give_it_priority=r"^(?:set|make|change|give)\s+(?P<ref>.+?)(?:'s)?\s+(?:a\s+)?priority\s+(?:to\s+|of\s+|as\s+)?(?P<level>\w+)$",
+        make_it_urgent=r"^(?:make|set|mark|change|put|flag|switch|update|move|tag|bump)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+|at\s+|into\s+|up\s+to\s+|down\s+to\s+)?(?:being\s+)?(?P<level>" + PRIORITY_STATE + r")$",
+        is_urgent=r"^(?P<ref>.+?)\s+(?:is|are|'s|should\s+be|has\s+become|became|is\s+now)\s+(?:now\s+|really\s+|very\s+|super\s+)?(?P<level>" + PRIORITY_STATE + r")" + _PRIORITY_AFTER,
     ),
-    rule("give_it_priority", r"^(?:set|make|change|give)\s+(?P<ref>.+?)(?:'s)?\s+(?:a\s+)?priority\s+(?:to\s+|of\s+|as\s+)?(?P<level>\w+)$", _named_priority),
-    rule(
-        "make_it_urgent",
-        r"^(?:make|set|mark|change|put|flag|switch|update|move|tag|bump)\s+(?P<ref>.+?)\s+(?:as\s+|to\s+|at\s+|into\s+|up\s+to\s+|down\s+to\s+)?(?:being\s+)?(?P<level>" + PRIORITY_STATE + r")$",
-        _named_priority,
-    ),
-    rule(
-        "is_urgent",
-        r"^(?P<ref>.+?)\s+(?:is|are|'s|should\s+be|has\s+become|became|is\s+now)\s+(?:now\s+|really\s+|very\s+|super\s+)?(?P<level>" + PRIORITY_STATE + r")" + _PRIORITY_AFTER,
-        _named_priority,
-    ),
-    rule(
-        "is_not_urgent",
-        r"^(?P<ref>.+?)\s+(?:isn't|is\s+not|aren't|are\s+not)\s+(?:really\s+|that\s+)?(?:urgent|important|a\s+priority|pressing)" + _PRIORITY_AFTER,
+    *rules_for(
         _priority("low"),
+        is_not_urgent=r"^(?P<ref>.+?)\s+(?:isn't|is\s+not|aren't|are\s+not)\s+(?:really\s+|that\s+)?(?:urgent|important|a\s+priority|pressing)" + _PRIORITY_AFTER,
+        # "for now" arrives as "for" (the polite suffix "now" is trimmed first)
+        can_wait=r"^" + _NOT_A_PERSON + r"(?P<ref>.+?)\s+can\s+(?:wait|be\s+(?:put\s+off|postponed|left\s+for\s+later|done\s+later))(?:\s+(?:a\s+bit|a\s+while|for\s+now|for\s+a\s+while|for))?$",
     ),
-    rule(
-        "can_wait",  # "for now" arrives as "for" (the polite suffix "now" is trimmed first)
-        r"^" + _NOT_A_PERSON + r"(?P<ref>.+?)\s+can\s+(?:wait|be\s+(?:put\s+off|postponed|left\s+for\s+later|done\s+later))(?:\s+(?:a\s+bit|a\s+while|for\s+now|for\s+a\s+while|for))?$",
-        _priority("low"),
-    ),
-    rule(
-        "raise",
-        r"^(?:prioriti[sz]e|escalate|flag|star|bump\s+up|raise|increase|up)\s+(?:the\s+priority\s+(?:of|on|for)\s+)?(?P<ref>.+?)(?:'s\s+priority)?$",
+    *rules_for(
         _priority("high"),
+        raise_it=r"^(?:prioriti[sz]e|escalate|flag|star|bump\s+up|raise|increase|up)\s+(?:the\s+priority\s+(?:of|on|for)\s+)?(?P<ref>.+?)(?:'s\s+priority)?$",
+        raise_the_priority_of=r"^(?:raise|increase|bump\s+up|bump|up)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<ref>.+)$",
     ),
-    rule("raise_the_priority_of", r"^(?:raise|increase|bump\s+up|bump|up)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<ref>.+)$", _priority("high")),
     rule(
         "lower",
         r"^(?:de-?prioriti[sz]e|lower|decrease|reduce|drop|downgrade)\s+(?:the\s+)?(?:priority\s+(?:of|on|for)\s+)?(?P<ref>.+?)(?:'s\s+priority)?$",
@@ -256,5 +239,10 @@ RULES = [
     ),
     rule("due_at_end", r"^(?!(?:what|which|show|list|any|anything|is\s+there|how)\b)(?=.*\b(?:due|deadline)\b)", _due_at_end),
     # "change call mom to call dad", "make the gym task due tomorrow, high priority"
-    rule("change_to", r"^(?:change|update|edit|modify|switch|set|make|turn)\s+(?P<ref>.+?)\s+(?:to|into)\s+(?P<new>.+)$", _change_to),
+    rule(
+        "change_to",
+        r"^(?:change|update|edit|modify|switch|set|make|turn)\s+(?P<ref>.+?)\s+(?:to|into)\s+(?P<new>.+)$",
+        _change_to,
+    ),
 ]
+
