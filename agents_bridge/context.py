@@ -1,27 +1,51 @@
 """What every tool call of one agent turn knows about who is acting, and when."""
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, Protocol, runtime_checkable
 
 from django.contrib.auth.models import AbstractBaseUser
+
+
+@dataclass
+class OpenQuestions:
+    """The question the previous reply left open, and the one this turn's reply leaves open.
+
+    Plain data (see agents_bridge.confirmation for the shapes), kept by the chat app on the
+    assistant message between turns: agents_bridge never reads a question back out of the words.
+    """
+
+    before: dict[str, Any] | None = None  # handed in by the chat turn
+    after: dict[str, Any] | None = None  # written during the run by the tools and the offline model
+
+
+@runtime_checkable
+class AnswersOpenQuestions(Protocol):
+    """A model that reads the open question itself (the offline model); hosted models do not."""
+
+    def follow(self, questions: OpenQuestions) -> None: ...
 
 
 @dataclass
 class TodoContext:
     """The run context handed to `Runner.run_streamed`.
 
-    Built by the chat service from the authenticated request, never from model output:
+    Built by the chat turn from the authenticated request, never from model output:
     tools read the acting user from here, so no tool has a user argument.
     """
 
     user: AbstractBaseUser
     today: date  # the user's local date, for "today", "tomorrow", "overdue"
     timezone: str = "UTC"
-    # Set by the server (chat.services) only when the previous assistant message asked to
-    # confirm a bulk delete and the user's new message is an affirmative. The model cannot
-    # set it, so "are you sure?" is enforced, not just requested.
+    # Set by the server (chat.turn) only when the previous reply asked to confirm a change
+    # (agents_bridge.confirmation) and the user's new message says yes. The model cannot set
+    # it, so "are you sure?" is enforced, not just requested.
     confirmed_bulk: bool = False
-    confirmed_action: str | None = None  # the bulk tool that asked, e.g. "delete_completed_tasks"
+    confirmed_action: str | None = None  # the tool that asked, e.g. "delete_completed_tasks"
+    questions: OpenQuestions = field(default_factory=OpenQuestions)
+    # How many times delete_task and complete_task acted in this turn (tools._held_for_confirmation).
+    changes: Counter[str] = field(default_factory=Counter)
     # Written by the runner when the run ends: the tokens the model reported (the offline model
     # reports 0). chat.limits counts them against the user's daily budget.
     tokens_used: int = 0

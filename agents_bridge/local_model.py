@@ -35,6 +35,7 @@ from openai.types.responses import (
     ResponseTextDoneEvent,
 )
 
+from .context import OpenQuestions
 from .local_nlu.planner import Step, ToolRecord, TurnInput, parse_today, plan
 
 MODEL_NAME = "local-todo"
@@ -73,11 +74,14 @@ def _parse_json(raw: Any) -> Any:
         return {"status": "error", "error": "invalid", "message": str(raw)[:200]}
 
 
-def read_turn(system_instructions: str | None, input: str | list[TResponseInputItem]) -> TurnInput:
-    """Pulls the conversation, the new user message and this turn's tool calls out of the items."""
+def read_turn(
+    system_instructions: str | None, input: str | list[TResponseInputItem], pending: dict[str, Any] | None = None
+) -> TurnInput:
+    """Pulls the conversation, the new user message and this turn's tool calls out of the items;
+    `pending` is the question the previous reply left open (plain data from the chat app)."""
     today, timezone = parse_today(system_instructions, datetime.now(UTC).date())
     if isinstance(input, str):
-        return TurnInput(user_text=input, history=[], records=[], today=today, timezone=timezone)
+        return TurnInput(user_text=input, history=[], records=[], today=today, timezone=timezone, pending=pending)
     items = list(input)
     last_user = max((i for i, item in enumerate(items) if _field(item, "role") == "user"), default=-1)
     history: list[tuple[str, str]] = []
@@ -109,7 +113,9 @@ def read_turn(system_instructions: str | None, input: str | list[TResponseInputI
             record = by_call_id.get(_field(item, "call_id") or "")
             if record is not None:
                 record.output = _parse_json(_field(item, "output"))
-    return TurnInput(user_text=user_text, history=history, records=records, today=today, timezone=timezone, rounds=rounds)
+    return TurnInput(
+        user_text=user_text, history=history, records=records, today=today, timezone=timezone, rounds=rounds, pending=pending
+    )
 
 
 def _output_items(step: Step) -> list[TResponseOutputItem]:
@@ -161,10 +167,23 @@ def _tokens_keep_space(text: str) -> list[str]:
 
 
 class LocalTodoModel(Model):
-    """Deterministic, offline stand-in for an LLM, speaking the SDK's Model interface."""
+    """Deterministic, offline stand-in for an LLM, speaking the SDK's Model interface.
+
+    Unlike a hosted model it reads the question its previous reply left open as data, and
+    leaves its own as data: the runner hands it the turn's OpenQuestions (`follow`).
+    """
+
+    def __init__(self, questions: OpenQuestions | None = None) -> None:
+        self.questions = questions if questions is not None else OpenQuestions()
+
+    def follow(self, questions: OpenQuestions) -> None:
+        self.questions = questions
 
     def _decide(self, system_instructions: str | None, input: str | list[TResponseInputItem]) -> Step:
-        return plan(read_turn(system_instructions, input))
+        step = plan(read_turn(system_instructions, input, self.questions.before))
+        if not step.calls:
+            self.questions.after = step.pending
+        return step
 
     def _response(self, output: list[TResponseOutputItem], status: str = "completed") -> Response:
         return Response(

@@ -7,7 +7,7 @@ run context; this module knows nothing of chat models or the database. Frames:
     {"type": "tool.call", "name": "...", "arguments": {...}, "call_id": "..."}
     {"type": "tool.result", "name": "...", "output": {...} | "...", "call_id": "..."}
 
-("call_id" pairs a call with its result; chat.services strips it before frames reach clients.)
+("call_id" pairs a call with its result; chat.turn strips it before frames reach clients.)
 A provider failure, a garbage answer or the whole-turn deadline raise `AgentRunError` with a
 stable code; cancelling the consuming task stops the run and re-raises CancelledError.
 """
@@ -27,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import providers
 from .agent import todo_agent
-from .context import TodoContext
+from .context import AnswersOpenQuestions, TodoContext
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ async def stream_turn(
     except (ImproperlyConfigured, ImportError) as exc:
         logger.error("agent model is not configured", exc_info=exc)
         raise AgentRunError(PROVIDER_ERROR, "The assistant is not configured correctly. Please tell the site's support.") from exc
+    if isinstance(model, AnswersOpenQuestions):
+        model.follow(context.questions)
 
     result = Runner.run_streamed(
         todo_agent(),

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from tasks import selectors, services
 from core.db import orm_unit
 
+from . import confirmation
+from .confirmation import NEEDS_CONFIRMATION
 from .context import TodoContext
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,6 @@ LIST_LIMIT = 50
 # so a turn would grow with the list, and no answer needs more than "over a thousand".
 LIST_COUNT_CAP = 1000
 DESCRIPTION_PREVIEW_CHARS = 200
-BULK_TOOLS = ("delete_completed_tasks", "delete_all_tasks")
 
 Priority = Literal["low", "medium", "high"]
 
@@ -204,12 +205,43 @@ def _bulk_unit(ctx: TodoContext, tool_name: str) -> str:
             f"This would permanently delete {count} {noun}. Ask the user to confirm "
             f"(for example: \"Delete {count} {noun}? Reply yes to confirm.\") and call {tool_name} again only after they say yes."
         )
-        return _json({"status": "needs_confirmation", "count": count, "message": message})
+        ctx.questions.after = confirmation.confirm_question(tool_name, count)
+        return _json({"status": NEEDS_CONFIRMATION, "count": count, "message": message})
     if only_completed:
         doomed = services.task_delete_completed(user=ctx.user)
     else:
         doomed = services.task_delete_all(user=ctx.user)
     return _json({"status": "deleted", "count": len(doomed), "titles": [row["title"] for row in doomed]})
+
+
+_EFFECT = {"delete_task": ("delete", "deleted"), "complete_task": ("complete", "completed")}
+
+
+def _held_for_confirmation(ctx: TodoContext, tool_name: str, task_id: int) -> str | None:
+    """The per-turn limit on deletes and completions, whatever path the model takes to them.
+
+    Each call counts before it acts (so calls running side by side cannot all slip under the
+    limit); past confirmation.bulk_confirm_over() calls in one turn the task is left alone and
+    the answer asks for a confirmation, which the next turn's "yes" gives (chat.turn).
+    """
+    if ctx.bulk_confirmed_for(tool_name):
+        return None
+    limit = confirmation.bulk_confirm_over()
+    if ctx.changes[tool_name] < limit:
+        ctx.changes[tool_name] += 1
+        return None
+    asked = ctx.questions.after
+    held = list(asked.get("task_ids") or []) if asked and asked.get("tool") == tool_name else []
+    held.append(task_id)
+    ctx.questions.after = confirmation.confirm_question(tool_name, len(held), held)
+    verb, done = _EFFECT[tool_name]
+    message = (
+        f"Not {done}: this turn already {done} {limit} tasks, and more than {limit} at once needs the user's "
+        f"confirmation. Tell the user what was {done}, ask them to confirm the other {len(held)} "
+        f"(for example: \"{verb.capitalize()} {len(held)} more tasks? Reply yes to confirm.\") and call {tool_name} "
+        "for them again only after they say yes."
+    )
+    return _json({"status": NEEDS_CONFIRMATION, "task_id": task_id, "count": len(held), "message": message})
 
 
 # --- the tools the model sees ---
@@ -263,9 +295,15 @@ async def list_tasks(
 async def complete_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> str:
     """Mark one task as done.
 
+    A turn may complete a few tasks (3 by default); past that the result is {"status": "needs_confirmation", ...}:
+    ask the user to confirm, and complete the rest after they reply yes.
+
     Args:
         task_id: The task's id, as shown by list_tasks or add_task.
     """
+    held = _held_for_confirmation(ctx.context, "complete_task", task_id)
+    if held:
+        return held
     return await orm_unit(_set_completed_unit)(ctx.context, task_id, True)
 
 
@@ -309,9 +347,15 @@ async def update_task(
 async def delete_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> str:
     """Delete one task permanently.
 
+    A turn may delete a few tasks (3 by default); past that the result is {"status": "needs_confirmation", ...}:
+    ask the user to confirm, and delete the rest after they reply yes.
+
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
+    held = _held_for_confirmation(ctx.context, "delete_task", task_id)
+    if held:
+        return held
     return await orm_unit(_delete_unit)(ctx.context, task_id)
 
 

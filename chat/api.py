@@ -1,6 +1,6 @@
 """The chat REST door: one whole agent turn per POST, and the user's conversations.
 
-Thin: validation of the shape here, every rule in chat.services (the same ChatTurn the
+Thin: validation of the shape here, every rule in chat.services and chat.turn (the same ChatTurn the
 websocket consumer drives), every read through chat.selectors.
 """
 
@@ -11,9 +11,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agents_bridge import confirmation
 from agents_bridge.runner import PROVIDER_TIMEOUT
 
 from . import selectors, services
+from .turn import ChatTurn
 from .models import Conversation
 from .serializers import (
     ChatErrorSerializer,
@@ -51,7 +53,7 @@ class ChatView(APIView):
             raise NotFound()  # another user's chat path looks like a missing one
         body = ChatRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        turn = services.ChatTurn(
+        turn = ChatTurn(
             user=request.user,
             text=body.validated_data["message"],
             conversation_id=body.validated_data.get("conversation_id"),
@@ -76,6 +78,7 @@ class ChatView(APIView):
                     "message_id": turn.assistant_message_id,
                     "response": turn.reply_text,
                     "tool_calls": turn.tool_calls,
+                    "needs_confirmation": confirmation.awaits_confirmation(turn.pending),
                 }
             ).data
         )

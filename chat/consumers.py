@@ -1,6 +1,6 @@
 """The chat websocket: speaks the protocol of design.md "Websocket", nothing else.
 
-Frames in, frames out. Persistence and the agent run live in ``chat.services.ChatTurn``;
+Frames in, frames out. Persistence and the agent run live in ``chat.turn.ChatTurn``;
 the consumer only checks the shape of frames, runs one turn at a time as an asyncio.Task
 (so ``cancel`` and a disconnect are heard while it streams) and forwards the user's
 ``tasks.changed`` events from the channel layer.
@@ -147,7 +147,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- the turn --------------------------------------------------------------------------
 
     async def start_turn(self, message: dict[str, Any]) -> None:
-        from .services import ChatInputError, ChatTurn
+        from .services import ChatInputError
+        from .turn import ChatTurn
 
         if self.turn_task is not None and not self.turn_task.done():
             raise FrameError("busy", "Still answering the previous message; wait for it or send cancel.")

@@ -30,6 +30,10 @@ class Message(models.Model):
     role = models.CharField(max_length=9, choices=Role.choices)
     content = models.TextField(blank=True, default="")
     tool_calls = models.JSONField(default=list, blank=True)
+    # On an assistant reply: the question it left open for the next turn, as plain data (a bulk
+    # change awaiting "yes", "which one?", "should I add it?"; see agents_bridge.confirmation).
+    # The next turn reads it from here, never from the reply's words.
+    pending = models.JSONField(null=True, blank=True, default=None)
     status = models.CharField(max_length=11, choices=Status.choices, default=Status.COMPLETE)
     # Set by clients so a retried send is stored once; unique per conversation.
     client_id = models.CharField(max_length=64, null=True, blank=True)
@@ -40,7 +44,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="msg_conv_created_idx"),
             # A retried first message of a new conversation is looked up by client_id across all
-            # the user's conversations (chat.services._begin_turn). Without this index PostgreSQL
+            # the user's conversations (chat.services.turn_begin). Without this index PostgreSQL
             # read the whole unique (conversation, client_id) index on every new chat: 3.5 ms with
             # 2,000 client ids stored, 12 ms with 7,000, growing with every user's messages.
             models.Index(fields=["client_id"], name="msg_client_id_idx", condition=models.Q(client_id__isnull=False)),

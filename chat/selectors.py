@@ -84,6 +84,6 @@ def history_window(
     )
     if before_message_id is not None:
         qs = qs.filter(id__lt=before_message_id)
-    rows = list(qs.order_by("-created_at", "-id").values("id", "role", "content", "tool_calls", "status")[:limit])
+    rows = list(qs.order_by("-created_at", "-id").values("id", "role", "content", "tool_calls", "status", "pending")[:limit])
     rows.reverse()
     return rows

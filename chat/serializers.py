@@ -51,6 +51,10 @@ class ChatResponseSerializer(serializers.Serializer):
     message_id = serializers.IntegerField(help_text="The assistant message saved for this turn.")
     response = serializers.CharField(allow_blank=True)
     tool_calls = ToolCallSerializer(many=True)
+    needs_confirmation = serializers.BooleanField(
+        help_text="The reply asks the user to confirm a bulk change (a tool answered status \"needs_confirmation\"); "
+        "send \"yes\" in the same conversation to go ahead."
+    )
 
 
 class ChatInputErrorSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from agents_bridge import confirmation
 from tasks import selectors
 
 SIDE_PENDING_LIMIT = 100
@@ -24,5 +25,6 @@ def chat_app_page(request):
         "counts": {"pending": pending.count(), "completed": done.count(), "overdue": overdue.count()},
         "today": today,
         "max_message_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+        "needs_confirmation_status": confirmation.NEEDS_CONFIRMATION,  # the tool status the page shows as a question
     }
     return render(request, "chat/chat_app.html", context)

@@ -6,7 +6,7 @@ import pytest
 from agents import Runner, RunConfig
 
 from agents_bridge.agent import todo_agent
-from agents_bridge.context import TodoContext
+from agents_bridge.context import OpenQuestions, TodoContext
 from agents_bridge.local_model import LocalTodoModel, read_turn
 from agents_bridge.tests.factories import thread_connections_closed  # noqa: F401
 from tasks.models import Task
@@ -21,7 +21,7 @@ def context_for(user, **fields) -> TodoContext:
     return TodoContext(user=user, today=TODAY, timezone="Europe/Paris", **fields)
 
 
-async def streamed(user, text: str, history=(), **context_fields):
+async def streamed(user, text: str, history=(), questions: OpenQuestions | None = None, **context_fields):
     """Runs one streamed turn; returns (text deltas, tool calls made, final output)."""
     items = [{"role": role, "content": content} for role, content in history] + [{"role": "user", "content": text}]
     result = Runner.run_streamed(
@@ -29,7 +29,7 @@ async def streamed(user, text: str, history=(), **context_fields):
         input=items,
         context=context_for(user, **context_fields),
         max_turns=8,
-        run_config=RunConfig(model=LocalTodoModel(), tracing_disabled=True),
+        run_config=RunConfig(model=LocalTodoModel(questions), tracing_disabled=True),
     )
     deltas, calls = [], []
     async for event in result.stream_events():
@@ -70,12 +70,15 @@ async def test_pronouns_follow_the_previous_reply(user):
 async def test_a_bulk_delete_asks_first_and_deletes_only_after_the_user_confirms(user):
     await make_task_async(user, "Old thing", completed=True)
     await make_task_async(user, "Keep me")
-    _, calls, asked = await streamed(user, "delete completed tasks")
+    questions = OpenQuestions()
+    _, calls, asked = await streamed(user, "delete completed tasks", questions=questions)
     assert calls == ["delete_completed_tasks"] and "Reply yes to confirm" in asked
+    assert questions.after == {"ask": "confirm", "tool": "delete_completed_tasks", "count": 1}
     assert await Task.objects.filter(owner=user).acount() == 2
     history = [("user", "delete completed tasks"), ("assistant", asked)]
     _, _, final = await streamed(
-        user, "yes", history=history, confirmed_bulk=True, confirmed_action="delete_completed_tasks"
+        user, "yes", history=history, questions=OpenQuestions(before=questions.after),
+        confirmed_bulk=True, confirmed_action="delete_completed_tasks",
     )
     assert final == "Deleted 1 completed task."
     assert [t.title async for t in Task.objects.filter(owner=user)] == ["Keep me"]

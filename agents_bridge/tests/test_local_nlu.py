@@ -5,9 +5,12 @@ from datetime import date
 import pytest
 
 from core import dates as d
-from agents_bridge.local_nlu.intents import Clock, is_no, is_yes, parse_message
+from agents_bridge.confirmation import is_no, is_yes
+from agents_bridge.local_nlu.intents import Clock, parse_message
 from agents_bridge.local_nlu.matching import pick, search_terms
-from agents_bridge.local_nlu.planner import Call, ToolRecord, TurnInput, parse_today, plan, tasks_named_in
+from agents_bridge.local_nlu.planner import parse_today, plan
+from agents_bridge.local_nlu.replay import Call, ToolRecord, TurnInput
+from agents_bridge.local_nlu.resolving import tasks_named_in
 from agents_bridge.local_nlu.text import stem
 
 MONDAY = date(2026, 11, 23)
@@ -263,8 +266,10 @@ def test_matching_finds_nothing_for_unrelated_words():
     assert pick("walk the dog", TASKS).status == "missing"
 
 
-def turn(text: str, history=(), records=()) -> TurnInput:
-    return TurnInput(user_text=text, history=list(history), records=list(records), today=MONDAY, timezone="Europe/Paris")
+def turn(text: str, history=(), records=(), pending=None) -> TurnInput:
+    return TurnInput(
+        user_text=text, history=list(history), records=list(records), today=MONDAY, timezone="Europe/Paris", pending=pending
+    )
 
 
 def test_the_planner_searches_before_acting_on_a_named_task():
@@ -293,17 +298,25 @@ def test_an_ambiguous_name_gets_a_question_and_the_answer_is_understood():
     step = plan(turn("delete call", records=[ToolRecord("list_tasks", {"status": "all", "search": "call"}, listed)]))
     assert step.text == "Which one should I delete: “Call mom” (#3) or “Call dentist” (#5)?"
     history = [("user", "delete call"), ("assistant", step.text)]
-    assert plan(turn("the dentist one", history=history)).calls == [Call("delete_task", {"task_id": 5})]
-    assert plan(turn("#3", history=history)).calls == [Call("delete_task", {"task_id": 3})]
-    assert plan(turn("never mind", history=history)).calls == []
+    assert plan(turn("the dentist one", history, pending=step.pending)).calls == [Call("delete_task", {"task_id": 5})]
+    assert plan(turn("#3", history, pending=step.pending)).calls == [Call("delete_task", {"task_id": 3})]
+    assert plan(turn("never mind", history, pending=step.pending)).calls == []
 
 
 def test_a_bulk_delete_is_only_repeated_after_a_yes():
-    asked = "Delete all 3 completed tasks? This can't be undone. Reply yes to confirm."
-    history = [("user", "delete completed tasks"), ("assistant", asked)]
-    assert plan(turn("yes", history=history)).calls == [Call("delete_completed_tasks", {})]
-    step = plan(turn("no", history=history))
+    needs = {"status": "needs_confirmation", "count": 3, "message": "..."}
+    asked = plan(turn("delete completed tasks", records=[ToolRecord("delete_completed_tasks", {}, needs)]))
+    assert asked.pending == {"ask": "confirm", "tool": "delete_completed_tasks", "count": 3}
+    history = [("user", "delete completed tasks"), ("assistant", asked.text)]
+    assert plan(turn("yes", history, pending=asked.pending)).calls == [Call("delete_completed_tasks", {})]
+    step = plan(turn("no", history, pending=asked.pending))
     assert step.calls == [] and "won't delete" in step.text
+
+
+def test_the_words_of_a_question_alone_do_not_make_it_open():
+    # Only the data kept with the reply does: a pasted "Reply yes to confirm" confirms nothing.
+    history = [("user", "delete completed tasks"), ("assistant", "Delete all 3 completed tasks? Reply yes to confirm.")]
+    assert plan(turn("yes", history=history)).calls == []
 
 
 @pytest.mark.parametrize(
@@ -319,7 +332,7 @@ def test_a_bulk_delete_question_counts_in_plain_words_and_its_yes_still_works(sa
     step = plan(turn(said, records=[ToolRecord(tool, {}, needs)]))
     assert step.text == f"{asked} This can't be undone. Reply yes to confirm."
     history = [("user", said), ("assistant", step.text)]
-    assert plan(turn("yes", history=history)).calls == [Call(tool, {})]
+    assert plan(turn("yes", history, pending=step.pending)).calls == [Call(tool, {})]
 
 
 def test_the_today_line_is_read_from_the_instructions():
@@ -337,8 +350,8 @@ def test_an_unrecognised_imperative_is_offered_as_a_task_and_yes_adds_it():
     step = plan(turn("weed the garden"))
     assert step.calls == [] and step.text == "Should I add “Weed the garden” as a task? Reply yes to add it."
     history = [("user", "weed the garden"), ("assistant", step.text)]
-    assert plan(turn("yes", history=history)).calls == [Call("add_task", {"title": "Weed the garden"})]
-    assert plan(turn("no", history=history)).calls == []
+    assert plan(turn("yes", history, pending=step.pending)).calls == [Call("add_task", {"title": "Weed the garden"})]
+    assert plan(turn("no", history, pending=step.pending)).calls == []
 
 
 def test_questions_off_the_topic_are_declined_without_touching_tasks():
@@ -425,3 +438,16 @@ def test_nothing_due_next_week_says_so():
     assert step.calls == [Call("list_tasks", {"status": "pending", "due": "upcoming"})]  # next week starts after today
     none = ToolRecord("list_tasks", step.calls[0].args, {"status": "ok", "count": 0, "shown": 0, "tasks": []})
     assert plan(turn(said, records=[none])).text == "Nothing is due next week."
+
+
+def test_every_clause_rule_has_its_own_name():
+    from agents_bridge.local_nlu.intents import CLAUSE_RULES
+
+    names = [rule.name for rule in CLAUSE_RULES]
+    assert len(names) == len(set(names))
+
+
+def test_a_rule_whose_words_fit_but_meaning_does_not_lets_the_next_rule_read_the_clause():
+    # "finish ... by friday" fits the "complete" row, which declines: it is a new task with a date.
+    (action,), _ = parse_message("finish the report by friday", CLOCK)
+    assert (action.kind, action.items[0].title, action.items[0].due) == ("add_bare", "Finish the report", date(2026, 11, 27))

@@ -285,3 +285,42 @@ async def test_a_tool_that_crashes_logs_it_and_tells_the_model_a_safe_sentence(u
     assert out["status"] == "error"
     assert "secret" not in out["message"] and "try again" in out["message"]
     assert any("database on fire" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+async def run_in_one_turn(tool, context, task_ids):
+    """Calls `tool` once per id with one shared run context, as the SDK does within one turn."""
+    outputs = []
+    for task_id in task_ids:
+        raw = json.dumps({"task_id": task_id})
+        tool_context = ToolContext(context=context, tool_name=tool.name, tool_call_id=f"call-{task_id}", tool_arguments=raw)
+        outputs.append(json.loads(await tool.on_invoke_tool(tool_context, raw)))
+    return outputs
+
+
+@pytest.mark.parametrize("tool, gone", [(tools.delete_task, "deleted"), (tools.complete_task, "completed")])
+async def test_a_turn_changes_at_most_the_limit_then_asks(user, settings, tool, gone):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    tasks = [await make(user, f"Task {n}") for n in range(6)]
+    context = TodoContext(user=user, today=TODAY)
+    outputs = await run_in_one_turn(tool, context, [t.pk for t in tasks])
+    assert [o["status"] for o in outputs] == [gone] * 3 + ["needs_confirmation"] * 3
+    assert context.questions.after == {"ask": "confirm", "tool": tool.name, "count": 3, "task_ids": [t.pk for t in tasks[3:]]}
+    assert [(await row(t.pk))["completed"] for t in tasks[3:]] == [False] * 3  # still there, still pending
+
+
+async def test_a_confirmed_turn_may_change_more_than_the_limit(user, settings):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    tasks = [await make(user, f"Task {n}") for n in range(6)]
+    context = TodoContext(user=user, today=TODAY, confirmed_bulk=True, confirmed_action="delete_task")
+    outputs = await run_in_one_turn(tools.delete_task, context, [t.pk for t in tasks])
+    assert [o["status"] for o in outputs] == ["deleted"] * 6
+    assert context.questions.after is None
+
+
+async def test_the_limit_counts_deletes_and_completions_separately(user, settings):
+    settings.AGENT_BULK_CONFIRM_OVER = 2
+    tasks = [await make(user, f"Task {n}") for n in range(4)]
+    context = TodoContext(user=user, today=TODAY)
+    completed = await run_in_one_turn(tools.complete_task, context, [t.pk for t in tasks[:2]])
+    deleted = await run_in_one_turn(tools.delete_task, context, [t.pk for t in tasks[2:]])
+    assert [o["status"] for o in completed + deleted] == ["completed", "completed", "deleted", "deleted"]

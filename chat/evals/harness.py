@@ -1,7 +1,7 @@
 """The agent eval: everyday requests run through the public chat path, judged by the task list after.
 
 Each case gets a throwaway user, its setup tasks, then its messages, one turn each, through
-`chat.services.ChatTurn` (start() + stream(), exactly as the websocket and REST doors do). The
+`chat.turn.ChatTurn` (start() + stream(), exactly as the websocket and REST doors do). The
 user is deleted afterwards (tasks and conversations go with it), so running the eval against
 the development database leaves no trace.
 
@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 
-from core import dates as d
+from core import dates
 
 CASES_PATH = Path(__file__).with_name("cases.json")
 EVAL_TIMEZONE = "UTC"
@@ -66,13 +66,13 @@ def resolve_due(spec: Any, today: date) -> date | None:
         return today + timedelta(days=int(m.group(1)))
     kind, _, arg = spec.partition(":")
     if kind == "weekday":
-        return d.next_weekday(today, _WEEKDAY[arg[:3]])
+        return dates.next_weekday(today, _WEEKDAY[arg[:3]])
     if kind == "next":
-        return d.weekday_next_week(today, _WEEKDAY[arg[:3]])
+        return dates.weekday_next_week(today, _WEEKDAY[arg[:3]])
     if kind == "weekend":
-        return d.weekend(today)
+        return dates.weekend(today)
     if kind == "eom":
-        return d.end_of_month(today)
+        return dates.end_of_month(today)
     if kind == "date":
         return date.fromisoformat(arg)
     if kind == "md":
@@ -178,7 +178,7 @@ def check_state(expect: dict[str, Any], tasks: list[dict[str, Any]], before: lis
 
 
 async def run_case(case: dict[str, Any]) -> CaseResult:
-    from chat.services import ChatTurn
+    from chat.turn import ChatTurn
 
     result = CaseResult(case["id"])
     today = datetime.now(ZoneInfo(EVAL_TIMEZONE)).date()

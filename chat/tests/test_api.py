@@ -40,6 +40,7 @@ def test_chat_runs_one_turn_and_answers_with_the_reply_and_tool_calls(api_client
                 "output": {"status": "created", "task_id": task.pk, "title": "Buy milk", "due_date": None, "priority": "medium"},
             }
         ],
+        "needs_confirmation": False,
     }
 
 
@@ -304,7 +305,9 @@ def test_the_offline_model_deletes_completed_tasks_only_after_the_user_says_yes(
     make_task(user, "Keep me")
     asked = chat(api_client, message="delete my completed tasks").json()
     assert asked["tool_calls"][-1]["output"]["status"] == "needs_confirmation"
+    assert asked["needs_confirmation"] is True
     assert Task.objects.count() == 3
     done = chat(api_client, message="yes", conversation_id=asked["conversation_id"]).json()
     assert done["tool_calls"][-1]["output"]["status"] == "deleted"
+    assert done["needs_confirmation"] is False
     assert list(Task.objects.values_list("title", flat=True)) == ["Keep me"]

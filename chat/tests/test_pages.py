@@ -63,3 +63,9 @@ def test_the_chat_page_loads_its_script_and_styles(alice_browser):
     for asset in ("/static/js/chat.js", "/static/js/markdown.js", "/static/css/chat.css"):
         assert asset in html
         assert Client().get(asset).status_code == 200
+
+
+def test_the_chat_page_is_told_which_tool_status_asks_for_a_confirmation(alice_browser):
+    # The page shows such a tool result as a question, with the status the tools use.
+    html = alice_browser.get("/chat/").content.decode()
+    assert 'data-needs-confirmation-status="needs_confirmation"' in html

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agents_bridge.tests.factories import (  # noqa: F401 - thread_connections_closed is a fixture
     StallingModel,
+    function_call,
     reply_step,
     scripted,
     thread_connections_closed,
@@ -20,7 +21,8 @@ from agents_bridge.tests.factories import (  # noqa: F401 - thread_connections_c
 )
 from chat import selectors, services
 from chat.models import Conversation, Message
-from chat.services import ChatInputError, ChatTurn
+from chat.services import ChatInputError
+from chat.turn import ChatTurn
 from chat.tests.factories import add_message, make_conversation
 from tasks.models import Task
 from tasks.tests.factories import make_task
@@ -216,11 +218,11 @@ def test_a_new_message_in_a_known_conversation_is_not_looked_up_as_a_retry_first
     # and the (conversation, client_id) constraint is what tells one, not a lookup per message.
     conversation = make_conversation(user, messages=[("user", "hello"), ("assistant", "Hi.")])
     with CaptureQueriesContext(connection) as ctx:
-        begun = services._begin_turn(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
+        begun = services.turn_begin(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
     statements = [q["sql"].split()[0] for q in ctx.captured_queries]
     assert statements == ["BEGIN", "UPDATE", "INSERT", "COMMIT", "SELECT"]  # activity time, message, history
     assert [m["content"] for m in begun.history] == ["hello", "Hi."]
-    retried = services._begin_turn(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
+    retried = services.turn_begin(user=user, text="again", conversation_id=conversation.pk, client_id="c-3")
     assert retried.user_message_id == begun.user_message_id
     assert Message.objects.filter(conversation=conversation).count() == 3
 
@@ -276,6 +278,7 @@ def conversation_asking_to_confirm(user):
                 "output": {"status": "needs_confirmation", "count": 2, "message": "..."},
             }
         ],
+        pending={"ask": "confirm", "tool": "delete_completed_tasks", "count": 2},
     )
     make_task(user, "Done one", completed=True)
     make_task(user, "Done two", completed=True)
@@ -306,6 +309,87 @@ async def test_yes_without_a_pending_question_does_not_confirm_anything(user, mo
     turn, _ = await run_turn(user, "yes")
     assert turn.tool_calls[0]["output"]["status"] == "needs_confirmation"
     assert await Task.objects.acount() == 1
+
+
+async def test_the_question_a_reply_asks_is_kept_with_it_and_a_yes_answers_it(user):
+    # The offline model (AGENT_MODEL=local in tests) asks; the question is data on the reply.
+    await sync_to_async(make_task)(user, "Done one", completed=True)
+    await sync_to_async(make_task)(user, "Keep me")
+    asked, _ = await run_turn(user, "delete my completed tasks")
+    reply = await Message.objects.aget(pk=asked.assistant_message_id)
+    assert reply.pending == {"ask": "confirm", "tool": "delete_completed_tasks", "count": 1}
+    done, _ = await run_turn(user, "yes", conversation_id=asked.conversation_id)
+    assert done.reply_text == "Deleted 1 completed task."
+    assert [t.title async for t in Task.objects.all()] == ["Keep me"]
+    assert (await Message.objects.aget(pk=done.assistant_message_id)).pending is None
+
+
+async def test_a_yes_two_replies_after_the_question_confirms_nothing(user):
+    await sync_to_async(make_task)(user, "Done one", completed=True)
+    asked, _ = await run_turn(user, "delete my completed tasks")
+    await run_turn(user, "show my tasks", conversation_id=asked.conversation_id)
+    late, _ = await run_turn(user, "yes", conversation_id=asked.conversation_id)
+    assert not late.tool_calls and await Task.objects.acount() == 1
+
+
+# --- bulk changes need a yes, whatever path the model takes (issue 24) ---------------------
+
+
+def make_tasks(user, count: int) -> list[int]:
+    return [make_task(user, f"Task {n}").pk for n in range(count)]
+
+
+def calls_on_each(tool: str, task_ids: list[int]) -> list:
+    """One model step that calls `tool` once per task, as a hosted model might for "delete them all"."""
+    return [function_call(tool, {"task_id": task_id}, call_id=f"call-{task_id}") for task_id in task_ids]
+
+
+@pytest.mark.parametrize("tool, gone", [("delete_task", "deleted"), ("complete_task", "completed")])
+async def test_a_model_calling_a_tool_fifty_times_changes_three_tasks_and_asks(user, monkeypatch, settings, tool, gone):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    ids = await sync_to_async(make_tasks)(user, 50)
+    use_model(monkeypatch, scripted(calls_on_each(tool, ids), reply_step("Done.")))
+    turn, _ = await run_turn(user, "delete them all" if tool == "delete_task" else "complete them all")
+    statuses = [call["output"]["status"] for call in turn.tool_calls]
+    assert statuses.count(gone) == 3 and statuses.count("needs_confirmation") == 47
+    left = Task.objects.filter(owner=user, completed=False)
+    assert await left.acount() == 47
+    reply = await Message.objects.aget(pk=turn.assistant_message_id)
+    assert reply.pending["ask"] == "confirm" and reply.pending["tool"] == tool and reply.pending["count"] == 47
+
+    # After a yes, the next turn may carry it out.
+    held = [pk async for pk in left.values_list("pk", flat=True)]
+    use_model(monkeypatch, scripted(calls_on_each(tool, held), reply_step("Done.")))
+    await run_turn(user, "yes", conversation_id=turn.conversation_id)
+    assert await left.acount() == 0
+
+
+async def test_without_a_yes_the_next_turn_is_held_to_the_limit_again(user, monkeypatch, settings):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    ids = await sync_to_async(make_tasks)(user, 10)
+    use_model(monkeypatch, scripted(calls_on_each("delete_task", ids), reply_step("Asked.")))
+    turn, _ = await run_turn(user, "delete them all")
+    use_model(monkeypatch, scripted(calls_on_each("delete_task", ids[3:]), reply_step("Asked again.")))
+    await run_turn(user, "no, just do it anyway", conversation_id=turn.conversation_id)
+    assert await Task.objects.filter(owner=user).acount() == 4
+
+
+@pytest.mark.parametrize("said, verb", [("delete them all", "Delete"), ("complete them all", "Mark")])
+async def test_the_offline_model_asks_before_changing_many_tasks_and_a_yes_proceeds(user, settings, said, verb):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    await sync_to_async(make_tasks)(user, 50)
+    asked, _ = await run_turn(user, said)
+    assert asked.reply_text.startswith(f"{verb} 50 tasks") and asked.reply_text.endswith("Reply yes to confirm.")
+    assert await Task.objects.filter(owner=user, completed=False).acount() == 50
+    await run_turn(user, "yes", conversation_id=asked.conversation_id)
+    assert await Task.objects.filter(owner=user, completed=False).acount() == 0
+
+
+async def test_three_tasks_at_once_need_no_confirmation(user, settings):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    await sync_to_async(make_tasks)(user, 3)
+    turn, _ = await run_turn(user, "delete them all")
+    assert turn.reply_text.startswith("Deleted ") and await Task.objects.acount() == 0
 
 
 # --- failures ------------------------------------------------------------------------------
@@ -426,15 +510,6 @@ def test_conversation_list_and_get_are_owner_scoped(user, other_user):
         selectors.conversation_get(user=user, conversation_id=theirs.pk)
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [("yes", True), ("Yep, do it.", True), ("sure", True), ("go ahead", True), ("OK!", True), ("no", False),
-     ("not yet", False), ("yes but keep the report", False), ("delete the milk task", False), ("", False)],
-)
-def test_is_affirmative_recognises_a_plain_yes(text, expected):
-    assert services.is_affirmative(text) is expected
-
-
 def test_the_sync_entry_point_works_from_plain_sync_code(user, monkeypatch):
     use_model(monkeypatch, scripted(reply_step("Hi there.")))
     turn = ChatTurn(user=user, text="hello")
@@ -455,7 +530,7 @@ def test_a_retried_first_message_is_found_without_visiting_each_of_the_users_con
         cursor.execute("ANALYZE chat_message")
     retried = conversations[-1]
     with CaptureQueriesContext(connection) as ctx:
-        begun = services._begin_turn(user=user, text="hi", conversation_id=None, client_id=f"c-{retried.pk}")
+        begun = services.turn_begin(user=user, text="hi", conversation_id=None, client_id=f"c-{retried.pk}")
     assert begun.conversation_id == retried.pk  # found: nothing new was stored
     assert Message.objects.filter(conversation__owner=user).count() == 300
     lookup = next(q["sql"] for q in ctx.captured_queries if '"client_id" =' in q["sql"])

@@ -9,7 +9,7 @@ import pytest
 
 from agents_bridge.tests.factories import thread_connections_closed  # noqa: F401 - fixture
 from chat.models import Message
-from chat.services import ChatTurn
+from chat.turn import ChatTurn
 from tasks.models import Task
 
 

@@ -14,7 +14,8 @@ from django.db import connection
 
 from chat import limits
 from chat.models import Conversation, Message
-from chat.services import ChatInputError, ChatTurn
+from chat.services import ChatInputError
+from chat.turn import ChatTurn
 from tasks.models import Task
 from tasks.tests.factories import make_task
 

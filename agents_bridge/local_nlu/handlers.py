@@ -1,0 +1,323 @@
+"""What the offline model does for each kind of action: the tool calls, then the sentence.
+
+Each handler is a generator (see replay.py): it yields Calls, gets their outputs back and
+returns its part of the reply. `HANDLERS` maps an action kind to its handler.
+"""
+
+import re
+from collections.abc import Generator
+from datetime import date, timedelta
+from typing import Any
+
+from ..confirmation import NEEDS_CONFIRMATION, bulk_confirm_over, confirm_question
+from core import dates
+from .intents import Action, Ref
+from .matching import search_terms
+from .phrasing import (
+    SMALL_TALK,
+    confirm_many_sentence,
+    count_sentence,
+    describe_filter,
+    empty_sentence,
+    error_sentence,
+    is_error,
+    join_words,
+    merge_update_sentences,
+    plural,
+    task_label,
+    update_sentence,
+)
+from .replay import Call, TurnState
+from .resolving import ask_which, resolve_all
+from .text import as_title
+
+LIST_LINES = 15
+
+
+def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    calls = []
+    for item in action.items:
+        args: dict[str, Any] = {"title": item.title[:255]}
+        if item.description:
+            args["description"] = item.description
+        if item.due:
+            args["due_date"] = item.due.isoformat()
+        if item.priority:
+            args["priority"] = item.priority
+        calls.append(Call("add_task", args))
+    if not calls:
+        return "What should the new task be called?"
+    outputs = yield calls
+    added, problems = [], []
+    for call, output in zip(calls, outputs):
+        if is_error(output) or output.get("status") != "created":
+            problems.append(error_sentence(output if isinstance(output, dict) else {}))
+        else:
+            added.append({**output, "has_notes": bool(call.args.get("description"))})
+    env.turn_tasks = added
+    if added:
+        env.undo = {"action": "delete", "task_ids": [int(t["task_id"]) for t in added]}
+    sentences = []
+    if len(added) == 1:
+        task = added[0]
+        extra = []
+        if task.get("due_date"):
+            extra.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
+        if task.get("priority") in ("high", "low"):
+            extra.append(f"{task['priority']} priority")
+        if task.get("has_notes"):
+            extra.append("with your notes")
+        sentences.append(f"Added {task_label(task)}" + (", " + ", ".join(extra) if extra else "") + ".")
+    elif added:
+        named = []
+        for task in added:
+            extra = [f"#{task.get('task_id')}"]
+            if task.get("due_date"):
+                extra.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
+            if task.get("priority") in ("high", "low"):
+                extra.append(f"{task['priority']} priority")
+            named.append(f"“{task.get('title')}” ({', '.join(extra)})")
+        sentences.append(f"Added {len(added)} tasks: {join_words(named)}.")
+    if problems:
+        sentences.append("I couldn't add " + ("one of them" if added else "that") + ": " + " ".join(problems))
+    return " ".join(sentences)
+
+
+_STATE_TOOL = {"complete": "complete_task", "complete_past": "complete_task", "reopen": "reopen_task", "delete": "delete_task"}
+_INVERSE = {"complete": "reopen", "reopen": "complete", "delete": "deleted"}  # what "undo" does after each
+# Tools that change one task at a time and that a turn may call only a few times before it asks.
+_COUNTED_TOOLS = ("complete_task", "delete_task")
+
+
+def _do_state(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    kind = "complete" if action.kind == "complete_past" else action.kind
+    prefer = {"complete": False, "reopen": True}.get(kind, False)
+    resolved = yield from resolve_all(action.refs, env, prefer)
+    sentences = []
+    tool = _STATE_TOOL[kind]
+    held: list[dict[str, Any]] = []  # tasks left alone until the person confirms
+    if resolved.tasks and _needs_confirmation_first(env, tool, len(resolved.tasks)):
+        held = list(resolved.tasks)
+    elif resolved.tasks:
+        env.changes[tool] += len(resolved.tasks)
+        outputs = yield [Call(tool, {"task_id": int(t["task_id"])}) for t in resolved.tasks]
+        done, already, errors = [], [], []
+        for task, output in zip(resolved.tasks, outputs):
+            if is_error(output):
+                errors.append(error_sentence(output if isinstance(output, dict) else {}))
+            elif output.get("status") == NEEDS_CONFIRMATION:
+                held.append(task)
+            elif output.get("status") in ("already_completed", "already_pending"):
+                already.append(output)
+            else:
+                done.append(output)
+        env.turn_tasks = done + already
+        if done:
+            env.undo = {"action": _INVERSE[kind], "task_ids": [int(t["task_id"]) for t in done + already]}
+        names = join_words([task_label(t) for t in done])
+        if done and kind == "complete":
+            sentences.append(f"Marked {names} as done.")
+        elif done and kind == "reopen":
+            sentences.append(f"Reopened {names}.")
+        elif done:
+            sentences.append(f"Deleted {names}.")
+        for task in already:
+            if task.get("status") == "already_completed":
+                sentences.append(f"{task_label(task)} was already done.")
+            else:
+                sentences.append(f"{task_label(task)} is not done yet, so there was nothing to reopen.")
+        sentences.extend(errors)
+    if held and env.question is None:
+        env.question = confirm_many_sentence(kind, held, more=bool(env.turn_tasks))
+        env.asks = confirm_question(tool, len(held), [int(t["task_id"]) for t in held])
+    if resolved.choices:
+        ask_which(env, kind, resolved.choices)
+    if resolved.problem:
+        if action.kind == "complete_past" and not resolved.tasks:
+            sentences.append("Nice work! I couldn't find a matching task on your list to tick off, though.")
+        else:
+            sentences.append(resolved.problem)
+    return " ".join(sentences)
+
+
+def _needs_confirmation_first(env: TurnState, tool: str, count: int) -> bool:
+    """More deletes or completions in one turn than the tools allow without a yes: ask first
+    (the tools would refuse the extra ones anyway; asking before any is kinder)."""
+    return tool in _COUNTED_TOOLS and not env.confirmed and env.changes[tool] + count > bulk_confirm_over()
+
+
+def _do_update(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    resolved = yield from resolve_all(action.refs, env, False)
+    sentences = []
+    if resolved.tasks:
+        calls = []
+        for task in resolved.tasks:
+            args: dict[str, Any] = {"task_id": int(task["task_id"])}
+            if action.new_title:
+                args["title"] = action.new_title[:255]
+            if action.new_description is not None:
+                args["description"] = action.new_description
+            if action.clear_due:
+                args["due_date"] = ""
+            elif action.new_due:
+                args["due_date"] = action.new_due.isoformat()
+            elif action.shift_days:
+                base = task.get("due_date")
+                start = date.fromisoformat(base) if base else env.clock.today
+                args["due_date"] = (start + timedelta(days=action.shift_days)).isoformat()
+            if action.new_priority:
+                args["priority"] = action.new_priority
+            calls.append(Call("update_task", args))
+        outputs = yield calls
+        updated = []
+        for call, output, before in zip(calls, outputs, resolved.tasks):
+            if is_error(output):
+                sentences.append(error_sentence(output if isinstance(output, dict) else {}))
+                continue
+            updated.append(output)
+            sentences.append(update_sentence(call.args, output, before, env.clock.today))
+        env.turn_tasks = updated
+        sentences = merge_update_sentences(sentences)
+    if resolved.choices:
+        ask_which(env, "update", resolved.choices)
+    if resolved.problem:
+        sentences.append(resolved.problem)
+    return " ".join(sentences)
+
+
+def _do_list(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    args: dict[str, Any] = {"status": action.status}
+    if action.search:
+        args["search"] = " ".join(search_terms(action.search)) or action.search
+    if action.due_filter:
+        args["due"] = action.due_filter
+    if action.priority:
+        args["priority"] = action.priority
+    listed = yield from (_list_window(action, args, env) if action.due_until else _list_call(args))
+    if isinstance(listed, str):
+        return listed
+    tasks, count, exact = listed
+    if action.day:
+        tasks = [t for t in tasks if t.get("due_date") == action.day.isoformat()]
+        count, exact = len(tasks), True
+    env.turn_tasks = tasks
+    what = describe_filter(action)
+    if action.count_only:
+        return count_sentence(count, action, what, exact)
+    if count == 0:
+        return empty_sentence(action, what)
+    header = count_sentence(count, action, what, exact).rstrip(".") + ":"
+    lines = []
+    for task in tasks[:LIST_LINES]:
+        bits = [task_label(task)]
+        if task.get("due_date"):
+            bits.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
+        if task.get("priority") in ("high", "low"):
+            bits.append(f"{task['priority']} priority")
+        if task.get("completed") and action.status == "all":
+            bits.append("done")
+        lines.append("• " + ", ".join(bits))
+    more = count - len(lines)
+    if more > 0:
+        lines.append(f"…and {more} more." if exact else f"…and over {more:,} more.")
+    return header + "\n" + "\n".join(lines)
+
+
+Listed = tuple[list[dict[str, Any]], int, bool]  # the tasks shown, how many match, whether that is exact
+
+
+def _list_call(args: dict[str, Any]) -> Generator[Any, Any, Listed | str]:
+    """One list_tasks call: what it listed, or the sentence for a tool error."""
+    output = yield Call("list_tasks", args)
+    if is_error(output):
+        return error_sentence(output if isinstance(output, dict) else {})
+    # Past the tool's cap the count is a lower bound ("count_exact": false).
+    return list(output.get("tasks") or []), int(output.get("count") or 0), output.get("count_exact") is not False
+
+
+def _list_window(action: Action, args: dict[str, Any], env: TurnState) -> Generator[Any, Any, Listed | str]:
+    """The tasks due within action.due_from..due_until: today's list when the span starts today,
+    then the upcoming one (soonest due first), kept to the span."""
+    first, last = action.due_from.isoformat(), action.due_until.isoformat()
+    tasks: list[dict[str, Any]] = []
+    exact = True
+    today = env.clock.today
+    for due in (["today"] if action.due_from <= today else []) + (["upcoming"] if action.due_until > today else []):
+        listed = yield from _list_call({**args, "due": due})
+        if isinstance(listed, str):
+            return listed
+        rows, count, _ = listed
+        tasks += [t for t in rows if first <= (t.get("due_date") or "") <= last]
+        # A page cut off while still inside the span leaves some of the span's tasks unseen.
+        if count > len(rows) and rows and (rows[-1].get("due_date") or "") <= last:
+            exact = False
+    return tasks, len(tasks), exact
+
+
+def _do_bulk(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    tool = "delete_completed_tasks" if action.kind == "bulk_completed" else "delete_all_tasks"
+    output = yield Call(tool, {})
+    if is_error(output):
+        return error_sentence(output if isinstance(output, dict) else {})
+    count = int(output.get("count") or 0)
+    noun = "completed task" if tool == "delete_completed_tasks" else "task"
+    if output.get("status") == NEEDS_CONFIRMATION:
+        everything = "" if tool == "delete_completed_tasks" else " (done or not)"
+        amount = f"all {plural(count, noun)}" if count != 1 else f"the 1 {noun}"  # not "all 1 task"
+        env.question = f"Delete {amount}{everything}? This can't be undone. Reply yes to confirm."
+        env.asks = confirm_question(tool, count)
+        return ""
+    if count == 0:
+        return "You have no completed tasks to delete." if tool == "delete_completed_tasks" else "Your list is already empty."
+    return f"Deleted {plural(count, noun)}."
+
+
+def _do_undo(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    """Reverses what the previous reply said it did first (kept as data with that reply)."""
+    last = (env.inp.pending or {}).get("undo") or {}
+    task_ids = [int(i) for i in last.get("task_ids") or []]
+    if not task_ids or last.get("action") not in ("reopen", "complete", "delete", "deleted"):
+        return "There's nothing I can undo right now."
+    if last["action"] == "deleted":
+        return "Deleted tasks can't be brought back, but I can add them again if you tell me what they were."
+    return (yield from _do_state(Action(last["action"], refs=[Ref(ids=task_ids)]), env))
+
+
+def do_talk(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    if False:
+        yield  # makes this a generator like the other actions
+    if action.kind == "unknown":
+        text = (action.topic or "").strip().lower()
+        if re.match(r"^(?:what|who|why|when|where|how|is|are|can|could|do|does|will|would|should|which)\b", text) or text.endswith("?"):
+            return (
+                "I can only help with your todo list, so I can't answer that. "
+                "You can ask me to add, list, complete, update or delete tasks."
+            )
+        words = re.findall(r"[a-z']+", text)
+        if 2 <= len(words) <= 8 and not re.match(r"^(?:i|you|we|it|this|that|they|he|she|my|your)\b", text):
+            title = as_title(action.topic or "")
+            env.offer = {"ask": "add", "title": title}
+            return f"Should I add “{title}” as a task? Reply yes to add it."
+        return (
+            "Sorry, I didn't understand that. You can say things like “add buy milk tomorrow”, "
+            "“show my tasks” or “mark buy milk as done”."
+        )
+    if action.kind == "unclear_add":
+        return "What should the new task be called?"
+    return SMALL_TALK.get(action.topic or "", SMALL_TALK["empty"])
+
+
+HANDLERS = {
+    "add": _do_add,
+    "add_bare": _do_add,
+    "complete": _do_state,
+    "complete_past": _do_state,
+    "reopen": _do_state,
+    "delete": _do_state,
+    "update": _do_update,
+    "list": _do_list,
+    "bulk_completed": _do_bulk,
+    "bulk_all": _do_bulk,
+    "undo": _do_undo,
+}
+

@@ -1,0 +1,179 @@
+"""Adding: the words that ask for a new task, and the tasks named after them ("add buy milk
+tomorrow and call mom friday, it's urgent").
+
+Rows: ADD_COMMAND ("add ...", "remind me to ...", "urgent: ..."), NEED_TO ("I need to ...", which
+may also be another request in disguise), BARE_TODO ("buy flowers for anna tomorrow").
+"""
+
+import re
+
+from core import dates
+from ..text import PLACEHOLDER_RE, as_title, restore_quotes, squash
+from .actions import Action, AddItem, Clause, Clock
+from .rules import Reading, rule
+from .vocabulary import TODO_VERBS, find_priorities, priority_word
+
+_ADD_LEAD = re.compile(
+    r"^(?:(?:a|an|another|one\s+more|new|the|some|couple\s+of|few|\d+|two|three|four|five)\s+)*"
+    r"(?:(?:new|more)\s+)?(?:(?P<pri>high|low|medium|urgent|important|top)(?:[\s-]+priority)?\s+)?"
+    r"(?:task|todo|to-do|to\s+do|item|reminder|entry|note|thing)s?\b\s*(?:(?:called|named|titled|saying|that\s+says|for|to|about|:|-)\s*)?"
+)
+_LIST_FILLER = re.compile(
+    r"\s*\b(?:to|on|onto|in|into)\s+(?:my|the|our)\s+(?:\w+\s+)?(?:list|tasks|todos|to-dos|agenda)\b|\s*\bfor\s+me\b|"
+    r"\s*\b(?:to|on)\s+(?:the\s+)?list\b"
+)
+_DESC_MARKERS = [
+    re.compile(r"\s+(?:with|and)\s+(?:a\s+|the\s+)?(?:note|notes|description|details|desc|comment)s?\s*(?::|saying|that\s+says|of|-)?\s*"),
+    re.compile(r"\s*[;:]\s*(?:note|notes|description|details|desc)s?\s*[:\-]\s*"),
+    re.compile(r"\s+(?:description|notes?|details)\s*:\s*"),
+    re.compile(r"\s*:\s+|\s+[-–—]\s+"),
+]
+_ITEM_SPLIT_KEEP = re.compile(r"(\s*(?:,\s*(?:and\s+|&\s+|plus\s+)?|;\s*|\s+&\s+|\s+and\s+|\s+plus\s+))")
+_TRAILING_JUNK = re.compile(
+    r"(?:\s+(?:by|on|for|due|at|until|till|before|to|it'?s|its|it\s+is|which\s+is|that\s+is|is|as|with|priority|and|please|from))+\s*$"
+)
+_LEADING_JUNK = re.compile(r"^(?:(?:to|that\s+i\s+(?:need|have)\s+to|that|about|of|i\s+(?:need|have)\s+to)\s+)+")
+
+
+def _is_item(text: str) -> bool:
+    words = [w for w in re.findall(r"[a-z0-9⟦⟧']+", text.lower()) if w]
+    return len(words) >= 2 or (bool(words) and words[0] in TODO_VERBS) or bool(PLACEHOLDER_RE.search(text))
+
+
+def parse_add(content: Clause, clock: Clock, quoted: list[str]) -> list[AddItem]:
+    """The tasks named in the body of an "add" clause (several when listed with commas/and)."""
+    pri_from_lead = None
+    content = content.strip()
+    lead = _ADD_LEAD.match(content.low)
+    if lead and lead.end() > 0 and (lead.group(0).strip().endswith((":", "-")) or re.search(r"(?:task|todo|to-do|item|reminder|entry|note|thing)s?\b", lead.group(0))):
+        if lead.group("pri"):
+            pri_from_lead = priority_word(lead.group("pri"))
+        content = content.cut(lead.end()).strip()
+    content = content.cut(re.match(r"^[:\-\s]*", content.low).end())
+    # Where the words "to my list" were, nothing remains.
+    low, orig = content.low, content.orig
+    for m in reversed(list(_LIST_FILLER.finditer(low))):
+        low, orig = low[: m.start()] + low[m.end() :], orig[: m.start()] + orig[m.end() :]
+    content = Clause(orig, low)
+
+    description = ""
+    for marker in _DESC_MARKERS:
+        m = marker.search(content.low)
+        if m and m.start() > 0 and re.search(r"\w", content.low[: m.start()]):
+            head = content.low[: m.start()].strip()
+            # "urgent: fix the server" or "low priority task: x" is a label, not a title.
+            if priority_word(head) or re.fullmatch(r"(?:new\s+)?(?:task|todo|reminder|note)s?", head):
+                continue
+            description = restore_quotes(content.orig[m.end() :], quoted).strip()
+            content = content.cut(0, m.start())
+            break
+
+    # Mark dates and priorities first so list splitting never cuts through "jan 15, 2027".
+    hits = dates.find_dates(content.low, clock.today, day_first=clock.day_first)
+    pri_hits = find_priorities(content.low, title_context=True)
+    spans: list[tuple[int, int, str]] = []
+    for i, hit in enumerate(hits):
+        spans.append((hit.start, hit.end, f" ⟪d{i}⟫ "))
+    for i, (start, end, _) in enumerate(pri_hits):
+        if not any(s < end and start < e for s, e, _ in spans):
+            spans.append((start, end, f" ⟪p{i}⟫ "))
+    for start, end in dates.find_times(content.low):
+        if not any(s < end and start < e for s, e, _ in spans):
+            spans.append((start, end, " "))
+    orig = content.orig
+    for start, end, mark in sorted(spans, reverse=True):
+        orig = orig[:start] + mark + orig[end:]
+
+    pieces = _ITEM_SPLIT_KEEP.split(orig)
+    parts, seps = pieces[0::2], [""] + pieces[1::2]
+    items: list[AddItem] = []
+    pending_marks: list[str] = []
+    for index, part in enumerate(parts):
+        marks = re.findall(r"⟪([dp]\d+)⟫", part)
+        text = squash(re.sub(r"⟪[dp]\d+⟫", " ", part))
+        text = _TRAILING_JUNK.sub("", text)
+        lead_junk = _LEADING_JUNK.match(text.lower())
+        if lead_junk:
+            text = text[lead_junk.end() :]
+        text = text.strip(" ,.;:!?-()")
+        due = None
+        priority = None
+        for mark in pending_marks + marks:
+            if mark[0] == "d":
+                hit = hits[int(mark[1:])]
+                due = hit.value or due
+            else:
+                priority = pri_hits[int(mark[1:])][2]
+        pending_marks = []
+        if not text or re.fullmatch(r"(?:it|this|that|one|please|thanks)", text.lower()):
+            # "..., it's urgent" or ", tomorrow": the modifiers belong to the item before.
+            if items:
+                items[-1].due = due or items[-1].due
+                items[-1].priority = priority or items[-1].priority
+            else:
+                pending_marks = marks
+            continue
+        if items and not _is_item(text) and not PLACEHOLDER_RE.search(text) and len(parts) == 2 and "and" in seps[index]:
+            # "buy milk and eggs": a lone noun after "and" continues the previous title.
+            prev = items[-1]
+            prev.title = f"{prev.title} and {text}"
+            prev.due = due or prev.due
+            prev.priority = priority or prev.priority
+            continue
+        items.append(AddItem(title=as_title(restore_quotes(text, quoted)), due=due, priority=priority))
+    if items:
+        items[-1].description = description
+        if pri_from_lead:
+            for item in items:
+                item.priority = item.priority or pri_from_lead
+    return [i for i in items if i.title]
+
+
+# ---------------------------------------------------------------- rules
+
+
+def _add_what_follows(match: re.Match[str], reading: Reading) -> Action:
+    items = parse_add(reading.after(match), reading.clock, reading.quoted)
+    return Action("add", items=items) if items else Action("unclear_add")
+
+
+def _need_to(match: re.Match[str], reading: Reading) -> Action | None:
+    rest = reading.after(match)
+    if match.group("verb") == "got" and not match.group("to"):
+        # A bare "got" is past tense, "I got the stamps": a task reported done (state.REPORTED_DONE),
+        # unless it names a day, "I got a dentist appointment tomorrow", which is something to come.
+        if not any(item.due for item in parse_add(rest, reading.clock, reading.quoted)):
+            return None
+    inner = reading.read_again(rest)
+    if inner and inner.kind not in ("unknown", "add_bare", "complete_past"):
+        return inner
+    items = parse_add(rest, reading.clock, reading.quoted)
+    return Action("add", items=items) if items else None
+
+
+def _bare_todo(match: re.Match[str], reading: Reading) -> Action | None:
+    low = reading.clause.low
+    if match.group("verb") not in TODO_VERBS or len(low.split()) < 2 or re.match(r"^[a-z]+\s+(?:me|us)\b", low):
+        return None
+    items = parse_add(reading.clause, reading.clock, reading.quoted)
+    return Action("add_bare", items=items) if items else None
+
+
+ADD_COMMAND = rule(
+    "add",
+    r"^(?:(?:make|create|set(?:\s+up)?|open|start|put\s+in)\s+(?=(?:a|an|another|one\s+more|new)\s+(?:new\s+)?(?:task|todo|to-do|reminder|entry|item|note)s?\b)|"
+    r"(?:add|create|insert|jot(?:\s+down)?|write\s+down|note\s+down|log|capture|new)\b(?!\s+(?:a\s+)?(?:note|description|details|comment)s?\s+(?:to|on|for)\b)|"
+    r"(?:new\s+)?(?:task|todo|to-do|to\s+do|reminder|note\s+to\s+self)\s*[:\-]|"
+    r"(?:remind\s+me|set\s+(?:a\s+|me\s+a\s+)?reminder)(?:\s+(?:to|about|that\s+i\s+(?:need|have)\s+to|of|that))?\b|"
+    r"(?:remember|don't\s+(?:let\s+me\s+)?forget|do\s+not\s+(?:let\s+me\s+)?forget|dont\s+(?:let\s+me\s+)?forget)(?:\s+(?:to|about|that\s+i\s+(?:need|have)\s+to))?\b|"
+    r"put\s+(?!.*\bback\b)(?=.*\b(?:list|todos?|tasks|agenda)\b)|put\s+down|stick\s+(?:in|on)|pencil\s+in|"
+    r"(?=(?:urgent|important|high\s+priority|low\s+priority|asap|critical)\s*[:\-]\s*\w))",
+    _add_what_follows,
+)
+# "I need to ..." is either a command in disguise ("I need to move the dentist to friday") or a new task.
+NEED_TO = rule(
+    "need_to",
+    r"^(?:(?:i|we)(?:'ve)?\s+)?(?:really\s+)?(?P<verb>need|have|got|gotta|must|should|ought|want)\s+(?P<to>to\s+)?(?=\w)",
+    _need_to,
+)
+BARE_TODO = rule("bare_todo", r"^(?P<verb>[a-z]+)", _bare_todo)  # "buy flowers for anna tomorrow"

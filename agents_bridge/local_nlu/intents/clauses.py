@@ -1,0 +1,73 @@
+"""Splitting a message into clauses ("add X and complete Y", "Add X. Then show Z") and trimming
+the politeness around each ("could you please ...", "..., thanks")."""
+
+import re
+
+from ..text import lower_same_length
+from .actions import Clause
+
+_PREFIX = re.compile(
+    r"^(?:(?:hey|hi|hello|ok|okay|so|oh|oops|whoops|um+|uh+|well|also|and|then|now|please|kindly|actually|alright|"
+    r"right|great|cool|wait|hmm+|ah|yes|yeah|yep|sorry|btw|and\s+then|after\s+that|next|finally|lastly|first|firstly|"
+    r"secondly|thanks|thank\s+you|perfect|awesome|nice|good|plus|oh\s+and|ah\s+and|one\s+more\s+thing|"
+    r"on\s+second\s+thought|scratch\s+that)\b[,!.:;]?\s*)+"
+)
+_POLITE = re.compile(
+    r"^(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|kindly\s+|also\s+|just\s+|maybe\s+)*|"
+    r"(?:i'd|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+want\s+you\s+to\s+|i\s+need\s+you\s+to\s+|"
+    r"(?:go\s+ahead\s+and|help\s+me|just|let's|lets|you\s+can|you\s+could|try\s+to|quickly)\s+|please\s+|kindly\s+)+"
+)
+_SUFFIX = re.compile(
+    r"(?:(?:\s*,\s*|\s+)(?:please|thanks|thank\s+you|thx|for\s+me|right\s+now|now|ok\??|okay\??|if\s+you\s+can|"
+    r"if\s+possible|when\s+you\s+can|too|as\s+well|also|actually|instead|after\s+all))+\s*[.!?]*\s*$|\s*[.!?]+\s*$"
+)
+
+_CMD_START = (
+    r"(?:add|create|complete|mark|delete|remove|rename|move|reschedule|push|postpone|change|set|make|finish|show|list|"
+    r"tell\s+me|reopen|uncheck|check\s+off|tick\s+off|get\s+rid\s+of|cancel|prioriti[sz]e|update|what|how\s+many|"
+    r"remind\s+me|put|undo|give\s+me|display|find|search|erase|clear|drop|edit)\b"
+)
+_CLAUSE_SPLIT = re.compile(
+    r"\s*(?:,\s*(?:and\s+then\s+|and\s+also\s+|and\s+|then\s+|also\s+|plus\s+)?|\s+(?:and\s+then|and\s+also|and|then|also|plus|"
+    r"after\s+that|as\s+well\s+as)\s+)(?=" + _CMD_START + r")"
+)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+
+def _clean_edges(clause: Clause) -> Clause:
+    clause = clause.strip()
+    for _ in range(3):
+        changed = False
+        for pattern in (_PREFIX, _POLITE):
+            m = pattern.match(clause.low)
+            if m and m.end() > 0:
+                clause = clause.cut(m.end()).strip()
+                changed = True
+        m = _SUFFIX.search(clause.low)
+        if m and m.start() > 0:
+            clause = clause.cut(0, m.start()).strip()
+            changed = True
+        if not changed:
+            break
+    return clause
+
+
+def split_clauses(text: str) -> list[Clause]:
+    low = lower_same_length(text)
+    clauses: list[Clause] = []
+    pos = 0
+    for m in list(_SENTENCE_SPLIT.finditer(low)) + [None]:
+        end = m.start() if m else len(low)
+        sentence = Clause(text[pos:end], low[pos:end])
+        if m:
+            pos = m.end()
+        sub_pos = 0
+        for sm in list(_CLAUSE_SPLIT.finditer(sentence.low)) + [None]:
+            sub_end = sm.start() if sm else len(sentence.low)
+            part = _clean_edges(sentence.cut(sub_pos, sub_end))
+            if part.orig:
+                clauses.append(part)
+            if sm:
+                sub_pos = sm.end()
+    return clauses
