@@ -4,12 +4,34 @@ shows (and links to the no-JS task pages) before any script runs."""
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from tasks import selectors
+from tasks.views import url_template
+
+from .routing import SOCKET_PATH
 
 SIDE_PENDING_LIMIT = 100
 SIDE_DONE_LIMIT = 20
+
+
+def _page_config() -> dict:
+    """What the page's script needs from the server (handed over with json_script)."""
+    chat_page = reverse("chat:app")
+    return {
+        "maxMessageChars": settings.CHAT_MAX_MESSAGE_CHARS,
+        "urls": {
+            "socket": "/" + SOCKET_PATH,
+            "chatPage": chat_page,
+            "login": f"{reverse('login')}?next={chat_page}",
+            "tasks": reverse("task-list"),
+            "task": url_template("task-detail"),
+            "taskEdit": url_template("tasks:edit"),
+            "conversations": reverse("chat_api:conversation-list"),
+            "conversation": url_template("chat_api:conversation-detail"),
+        },
+    }
 
 
 @login_required
@@ -24,5 +46,6 @@ def chat_app_page(request):
         "counts": {"pending": pending.count(), "completed": done.count(), "overdue": overdue.count()},
         "today": today,
         "max_message_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+        "chat_config": _page_config(),
     }
     return render(request, "chat/chat_app.html", context)

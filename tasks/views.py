@@ -20,6 +20,15 @@ FILTERS = {
     "overdue": selectors.TaskFilters(overdue=True, ordering="due_date"),
 }
 PAGE_SIZE = 50
+# The live-updates socket (design.md "Websocket"); a route of chat's, which tasks does not import.
+LIVE_SOCKET_PATH = "/ws/chat/"
+_ID_SLOT = 987654321
+
+
+def url_template(viewname: str) -> str:
+    """The URL of one object of `viewname` with "{id}" where its id goes, for page scripts to
+    fill in (they get every URL from the page, never from a literal of their own)."""
+    return reverse(viewname, args=[_ID_SLOT]).replace(str(_ID_SLOT), "{id}")
 
 
 def _get_task_or_404(request, task_id):

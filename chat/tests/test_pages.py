@@ -1,5 +1,6 @@
 """The chat page as the server renders it (before any script runs)."""
 
+import json
 import re
 
 import pytest
@@ -58,8 +59,35 @@ def test_controls_that_need_javascript_start_disabled(alice_browser, user):
     assert 'id="composer-input"' in html and 'aria-live="polite"' in html
 
 
-def test_the_chat_page_loads_its_script_and_styles(alice_browser):
+def test_the_chat_page_loads_its_script_as_a_module_and_its_styles(alice_browser):
     html = alice_browser.get("/chat/").content.decode()
-    for asset in ("/static/js/chat.js", "/static/js/markdown.js", "/static/css/chat.css"):
-        assert asset in html
+    assert '<script type="module" src="/static/js/chat/main.js">' in html
+    assert '<link rel="stylesheet" href="/static/css/chat.css">' in html
+    # The modules it imports are served too (they import each other by relative paths).
+    for asset in ("/static/js/chat/main.js", "/static/js/markdown.js", "/static/js/socket.js", "/static/css/chat.css"):
         assert Client().get(asset).status_code == 200
+
+
+def test_the_chat_page_has_no_inline_script_code(alice_browser):
+    # A Content-Security-Policy of script-src 'self' would block inline code; data blocks are fine.
+    html = alice_browser.get("/chat/").content.decode()
+    for attributes, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
+        assert 'type="application/json"' in attributes or (" src=" in attributes and not body.strip()), attributes
+
+
+def test_the_chat_page_hands_its_script_the_urls_it_needs(alice_browser):
+    html = alice_browser.get("/chat/").content.decode()
+    config = json.loads(re.search(r'<script id="chat-config" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert config["urls"]["socket"] == "/ws/chat/"
+    assert config["urls"]["task"] == "/api/tasks/{id}/"
+    assert config["urls"]["taskEdit"] == "/tasks/{id}/edit/"
+    assert config["urls"]["conversation"] == "/api/conversations/{id}/"
+    assert config["maxMessageChars"] == 4000
+
+
+def test_a_side_task_title_opens_the_task_and_its_checkbox_names_what_it_does(user, alice_browser):
+    task = make_task(user, "Buy milk")
+    html = alice_browser.get("/chat/").content.decode()
+    assert f'<a class="side-task-title" href="/tasks/{task.id}/edit/">Buy milk</a>' in html
+    assert 'aria-label="Complete Buy milk"' in html
+    assert "<label" not in html.split('id="tasks-pending"')[1].split("</ul>")[0]
