@@ -3,10 +3,12 @@
 const csrfToken = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
 export class ApiError extends Error {
-  constructor(message, status, code) {
+  /** `data` is the error body: {detail, code} and, on a 400, the fields' messages. */
+  constructor(message, status, data) {
     super(message);
     this.status = status;
-    this.code = code;
+    this.code = data && data.code;
+    this.data = data || {};
   }
 }
 
@@ -23,7 +25,7 @@ export async function api(method, url, body) {
   const res = await fetch(url, options);
   if (res.status === 204) return null;
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError((data && data.detail) || `Request failed (${res.status})`, res.status, data && data.code);
+  if (!res.ok) throw new ApiError((data && data.detail) || `Request failed (${res.status})`, res.status, data);
   return data;
 }
 

@@ -60,7 +60,8 @@ const conversations = createConversations({
 
 // ---------- composer ---------------------------------------------------------------------------
 
-const ENTER_HINT = "Enter sends · Shift+Enter for a new line";
+// A touch keyboard's Enter is its own key, with no Shift: the hint is for keyboards only.
+const ENTER_HINT = window.matchMedia("(hover: none) and (pointer: coarse)").matches ? "" : "Enter sends · Shift+Enter for a new line";
 
 function autosize() {
   input.style.height = "auto";
