@@ -57,7 +57,13 @@ def test_a_person_chats_a_task_into_the_list_completes_it_and_finds_the_conversa
     expect(user_bubble).to_have_text("add buy milk tomorrow")
     reply = page.locator(".msg.assistant .bubble").last
     expect(reply).to_contain_text(re.compile("milk", re.I))
-    expect(page.locator(".msg.assistant .chip.ok").first).to_contain_text(re.compile(r"add_task.*milk", re.I))
+    # What the agent did reads in words; the raw call is one click away.
+    chip = page.locator(".msg.assistant .chip.ok").first
+    expect(chip.locator(".chip-label")).to_have_text("Added “buy milk”, due Tomorrow", ignore_case=True)
+    expect(chip.locator(".chip-raw")).to_be_hidden()
+    chip.locator("summary").click()
+    expect(chip.locator(".chip-raw")).to_be_visible()
+    expect(chip.locator(".chip-raw")).to_contain_text(re.compile(r'add_task\(\{"title": ?"buy milk"', re.I))
     # The task shows up in the side list of both tabs, without a reload.
     expect(side_task(page, "milk")).to_have_count(1)
     expect(side_task(other_tab, "milk")).to_have_count(1)
@@ -94,7 +100,7 @@ def test_a_person_chats_a_task_into_the_list_completes_it_and_finds_the_conversa
     expect(page.locator("#conversation-list .conv-item")).to_have_count(1)
     expect(page.locator(".msg.user .bubble")).to_have_text(["add buy milk tomorrow"])
     expect(page.locator(".msg.assistant .bubble")).to_contain_text(re.compile("milk", re.I))
-    expect(page.locator(".msg.assistant .chip.ok")).to_contain_text(re.compile("add_task", re.I))
+    expect(page.locator(".msg.assistant .chip.ok .chip-label")).to_have_text(re.compile("^Added “buy milk”", re.I))
     # The page after reload agrees the task is done, and names its due date as the live update did.
     expect(side_task(page, "milk", "tasks-done").locator(".side-check")).to_be_checked()
     expect(side_task(page, "milk", "tasks-done").locator(".due")).to_have_text("Tomorrow")
@@ -183,7 +189,7 @@ def test_a_bulk_delete_shows_as_waiting_for_a_yes_until_the_person_gives_it(brow
     say_and_wait(page, "delete all my tasks")
     asked = page.locator(".msg.assistant").last.locator(".chip")
     expect(asked).to_have_class(re.compile(r"\basking\b"))
-    expect(asked).to_contain_text("delete_all_tasks: asks you to confirm 2 tasks")
+    expect(asked.locator(".chip-label")).to_have_text("Asks you to confirm deleting 2 tasks")
     expect(asked.locator(".chip-icon")).to_have_text("?")
     expect(page.locator("#tasks-pending .side-task")).to_have_count(2)  # nothing deleted yet
 
@@ -191,13 +197,14 @@ def test_a_bulk_delete_shows_as_waiting_for_a_yes_until_the_person_gives_it(brow
     done = page.locator(".msg.assistant").last.locator(".chip")
     expect(done).to_have_class(re.compile(r"\bok\b"))
     expect(done.locator(".chip-icon")).to_have_text("✓")
+    expect(done.locator(".chip-label")).to_have_text("Deleted 2 tasks")
     expect(page.locator(".side-task")).to_have_count(0)
 
     # The saved conversation shows the same when opened again.
     page.reload()
     page.wait_for_selector('#conn-status[data-state="online"]')
     expect(page.locator(".chip.asking")).to_have_count(1)
-    expect(page.locator(".chip.asking")).to_contain_text("asks you to confirm 2 tasks")
+    expect(page.locator(".chip.asking")).to_contain_text("Asks you to confirm deleting 2 tasks")
 
 
 def test_the_page_without_javascript_still_shows_the_task_list(browser_person, screenshot):
@@ -248,7 +255,7 @@ def test_model_and_task_text_is_shown_as_text_never_as_markup(browser_person, sc
     page = erin.sign_up()
     auth = erin.api_headers()
     hostile = '<img src=x onerror="window.__xss=1"> Pay rent'
-    for title in (hostile, "Book dentist"):
+    for title in (hostile, "Book dentist", "Water the **plants**"):
         assert page.request.post("/api/tasks/", data={"title": title}, headers=auth).status == 201
 
     open_chat(page)
@@ -257,7 +264,11 @@ def test_model_and_task_text_is_shown_as_text_never_as_markup(browser_person, sc
     reply = page.locator(".msg.assistant .bubble").last
     expect(reply).to_contain_text("Book dentist")
     expect(reply).to_contain_text('<img src=x onerror="window.__xss=1">')
-    expect(reply.locator("ul > li")).to_have_count(2)
+    expect(reply.locator("ul > li")).to_have_count(3)
+    # A title is data: its markdown shows as typed, in the reply as in the side list.
+    expect(reply).to_contain_text("Water the **plants**")
+    expect(reply.locator("strong", has_text="plants")).to_have_count(0)
+    expect(side_task(page, "plants").locator(".side-task-title")).to_have_text("Water the **plants**")
     expect(page.locator("#send-button")).to_be_visible()
     assert page.locator("#thread img, #tasks-panel img").count() == 0
     assert page.evaluate("window.__xss") is None
@@ -274,3 +285,10 @@ def test_model_and_task_text_is_shown_as_text_never_as_markup(browser_person, sc
         "<p>Hi <strong>there</strong> and <code>code</code> &lt;b&gt;x&lt;/b&gt;<br>next line</p>"
         "<ul><li>one</li><li><strong>two</strong></li></ul>"
     )
+    html = page.evaluate(
+        """async () => { const { render } = await import('/static/js/markdown.js');
+                         const d = document.createElement('div');
+                         d.appendChild(render('Added “a **b** c” and **bold**', { literal: ['a **b** c', 'plain'] }));
+                         return d.innerHTML; }"""
+    )
+    assert html == "<p>Added “a **b** c” and <strong>bold</strong></p>"

@@ -1,12 +1,13 @@
 /* A tiny, safe markdown renderer for agent replies: paragraphs, line breaks, bullet and
  * numbered lists, **bold** and `code`. It builds DOM nodes and sets only textContent, so
- * nothing the model writes can become markup. */
+ * nothing the model writes can become markup. Strings given as `literal` (task titles: data,
+ * not formatting) show exactly as written wherever the text contains them. */
 
 const BULLET = /^\s*[-*•]\s+(.*)$/;
 const NUMBERED = /^\s*\d+[.)]\s+(.*)$/;
 const INLINE = /(\*\*[^*\n]+\*\*|`[^`\n]+`)/g;
 
-function appendInline(parent, text) {
+function appendFormatted(parent, text) {
   let last = 0;
   text.replace(INLINE, (match, _token, offset) => {
     if (offset > last) parent.appendChild(document.createTextNode(text.slice(last, offset)));
@@ -20,7 +21,34 @@ function appendInline(parent, text) {
   if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
 }
 
-export function render(text) {
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A pattern matching any of the literal strings that markdown would otherwise change. */
+function literalPattern(literal) {
+  const marked = [...new Set(literal)].filter((item) => item && /[*`]/.test(item));
+  if (!marked.length) return null;
+  marked.sort((a, b) => b.length - a.length); // the longest first, so it wins over a part of it
+  return new RegExp(marked.map(escapeRegExp).join("|"), "g");
+}
+
+function appendInline(parent, text, literals) {
+  if (!literals) {
+    appendFormatted(parent, text);
+    return;
+  }
+  let last = 0;
+  for (const match of text.matchAll(literals)) {
+    appendFormatted(parent, text.slice(last, match.index));
+    parent.appendChild(document.createTextNode(match[0]));
+    last = match.index + match[0].length;
+  }
+  appendFormatted(parent, text.slice(last));
+}
+
+export function render(text, { literal = [] } = {}) {
+  const literals = literalPattern(literal);
   const frag = document.createDocumentFragment();
   const lines = String(text || "").replace(/\r\n?/g, "\n").split("\n");
   let para = null;
@@ -39,7 +67,7 @@ export function render(text) {
       }
       para = null;
       const li = document.createElement("li");
-      appendInline(li, (bullet || numbered)[1]);
+      appendInline(li, (bullet || numbered)[1], literals);
       list.appendChild(li);
       return;
     }
@@ -55,7 +83,7 @@ export function render(text) {
       para = document.createElement("p");
       frag.appendChild(para);
     }
-    appendInline(para, line);
+    appendInline(para, line, literals);
   });
   return frag;
 }

@@ -3,7 +3,7 @@
 
 import { el } from "../dom.js";
 import { render } from "../markdown.js";
-import { chipAsking, chipFailed, chipSummary } from "./chips.js";
+import { rawCall, resultWords, runningWords, titlesIn } from "./chips.js";
 
 export function createThread({ thread, messagesEl, welcome }) {
   function nearBottom() {
@@ -75,6 +75,7 @@ class AssistantMessage {
     Object.assign(this, parts);
     this.text = "";
     this.waiting = [];
+    this.titles = new Set(); // task titles the tools named: shown as written, never as markdown
   }
 
   append(delta) {
@@ -85,27 +86,33 @@ class AssistantMessage {
     const stick = this.nearBottom();
     this.text = value || "";
     this.bubble.textContent = "";
-    this.bubble.appendChild(render(this.text));
+    this.bubble.appendChild(render(this.text, { literal: [...this.titles] }));
     if (!this.text) this.bubble.appendChild(this.typing);
     this.scrollToBottom(stick);
   }
 
+  learnTitles(args, output) {
+    const before = this.titles.size;
+    titlesIn(args, output).forEach((title) => this.titles.add(title));
+    if (this.titles.size !== before && this.text) this.setText(this.text);
+  }
+
   addToolCall(name, args, output, done) {
+    // A chip reads as a sentence; its raw call (name, arguments, output) is one click away.
     const chip = el("li", "chip pending");
+    const details = el("details");
+    const summary = el("summary");
     const icon = el("span", "chip-icon", "…");
     icon.setAttribute("aria-hidden", "true");
-    const label = el("span", "chip-label");
-    chip.append(icon, label);
+    summary.append(icon, el("span", "chip-label", runningWords(name, args)));
+    details.append(summary, el("pre", "chip-raw", rawCall(name, args)));
+    chip.appendChild(details);
     chip.dataset.name = name;
     chip.toolArguments = args;
     this.chips.appendChild(chip);
-    if (done) {
-      this.resolveChip(chip, output);
-    } else {
-      const summary = chipSummary(args);
-      label.textContent = name + (summary ? `: ${summary}` : "");
-      this.waiting.push(chip);
-    }
+    this.learnTitles(args, null);
+    if (done) this.resolveChip(chip, output);
+    else this.waiting.push(chip);
     this.scrollToBottom(false);
   }
 
@@ -119,13 +126,13 @@ class AssistantMessage {
   }
 
   resolveChip(chip, output) {
-    const failed = chipFailed(output);
-    const asking = !failed && chipAsking(output);
-    const summary = asking ? `asks you to confirm ${chipSummary({}, { count: output.count })}` : chipSummary(chip.toolArguments, output);
-    chip.className = `chip ${failed ? "failed" : asking ? "asking" : "ok"}`;
-    chip.querySelector(".chip-icon").textContent = failed ? "✗" : asking ? "?" : "✓";
-    chip.querySelector(".chip-label").textContent = chip.dataset.name + (summary ? `: ${summary}` : "");
-    if (failed && output && (output.error || output.detail)) chip.title = String(output.error || output.detail);
+    const name = chip.dataset.name;
+    const { state, words } = resultWords(name, chip.toolArguments, output);
+    chip.className = `chip ${state}`;
+    chip.querySelector(".chip-icon").textContent = { failed: "✗", asking: "?", ok: "✓" }[state];
+    chip.querySelector(".chip-label").textContent = words;
+    chip.querySelector(".chip-raw").textContent = rawCall(name, chip.toolArguments, output);
+    this.learnTitles(chip.toolArguments, output);
   }
 
   showNote(message, kind) {
