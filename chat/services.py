@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
 
@@ -29,11 +30,12 @@ from todo_project.logging import conversation_id_var, user_id_var
 from todo_project.text import storable
 
 from . import limits, selectors
+from .events import announce_conversation_after_commit, conversation_summary
 from .models import Conversation, Message
+from .titles import cut_title, first_turn_title
 
 logger = logging.getLogger(__name__)
 
-TITLE_CHARS = 60
 CLIENT_ID_MAX_CHARS = 64
 
 
@@ -55,19 +57,26 @@ class ChatInputError(Exception):
 # --- conversation services ---
 
 
-def conversation_title(text: str) -> str:
-    """The first message, on one line, cut at a word near TITLE_CHARS."""
-    line = " ".join(text.split())
-    if len(line) <= TITLE_CHARS:
-        return line
-    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0] or line[:TITLE_CHARS]
-    return cut.rstrip(" ,.;:-") + "…"
+def conversation_rename(*, user: AbstractBaseUser, conversation_id: int, title: str) -> Conversation:
+    """Gives the conversation the person's own title; another user's is ConversationNotFound."""
+    with transaction.atomic():
+        conversation = selectors.conversation_get(user=user, conversation_id=conversation_id)
+        conversation.title = " ".join(str(title).split())
+        if not conversation.title:
+            raise ValidationError({"title": ["A conversation needs a title."]})
+        conversation.full_clean()
+        conversation.save(update_fields=["title"])  # a new name is not new activity: the order stays
+        announce_conversation_after_commit(user_id=user.pk, action="updated", conversation=conversation_summary(conversation))
+    return conversation
 
 
 def conversation_delete(*, user: AbstractBaseUser, conversation_id: int) -> None:
     """Deletes the conversation and its messages; another user's is ConversationNotFound."""
     with transaction.atomic():
-        selectors.conversation_get(user=user, conversation_id=conversation_id).delete()
+        conversation = selectors.conversation_get(user=user, conversation_id=conversation_id)
+        summary = conversation_summary(conversation)
+        conversation.delete()
+        announce_conversation_after_commit(user_id=user.pk, action="deleted", conversation=summary)
 
 
 # --- confirmation of bulk actions ---
@@ -112,6 +121,7 @@ class _Begun:
     user_message_id: int
     history: list[dict[str, Any]]
     saved_reply: dict[str, Any] | None = None  # a retried message that already has its answer
+    is_new_conversation: bool = False
 
 
 def _begin_turn(*, user: AbstractBaseUser, text: str, conversation_id: int | None, client_id: str | None) -> _Begun:
@@ -160,7 +170,7 @@ def _begin_turn(*, user: AbstractBaseUser, text: str, conversation_id: int | Non
         if is_new_conversation
         else selectors.history_window(user=user, conversation_id=conversation_id, before_message_id=message.pk)
     )
-    return _Begun(conversation_id, message.pk, history, saved_reply)
+    return _Begun(conversation_id, message.pk, history, saved_reply, is_new_conversation)
 
 
 def _retried_message(*, user: AbstractBaseUser, client_id: str, conversation_id: int | None) -> Message | None:
@@ -177,7 +187,9 @@ def _save_user_message(
     is_new = conversation_id is None
     with transaction.atomic():
         if is_new:
-            conversation_id = Conversation.objects.create(owner=user, title=conversation_title(text)).pk
+            conversation = Conversation.objects.create(owner=user, title=cut_title(text))
+            conversation_id = conversation.pk
+            announce_conversation_after_commit(user_id=user.pk, action="created", conversation=conversation_summary(conversation))
         elif not Conversation.objects.filter(pk=conversation_id, owner_id=user.pk).update(updated_at=dj_timezone.now()):
             # The ownership check and the conversation's new activity time in one statement:
             # another user's conversation, like a missing one, matches no row.
@@ -188,7 +200,12 @@ def _save_user_message(
     return message, is_new
 
 
-def _save_reply(*, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str) -> int:
+def _save_reply(
+    *, user: AbstractBaseUser, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str,
+    first_text: str | None = None,
+) -> int:
+    """The assistant message. After a conversation's first turn (`first_text` is its message) the
+    conversation is titled by what the turn did."""
     with transaction.atomic():
         message = Message.objects.create(
             conversation_id=conversation_id,
@@ -197,7 +214,15 @@ def _save_reply(*, conversation_id: int, content: str, tool_calls: list[dict[str
             tool_calls=tool_calls,
             status=status,
         )
-        Conversation.objects.filter(pk=conversation_id).update(updated_at=dj_timezone.now())
+        changes: dict[str, Any] = {"updated_at": dj_timezone.now()}
+        if first_text is not None:
+            changes["title"] = first_turn_title(first_text, tool_calls)
+        Conversation.objects.filter(pk=conversation_id).update(**changes)
+        # The title only when it changed: reading it back would cost every turn a query.
+        summary = {"id": conversation_id, "updated_at": changes["updated_at"].isoformat()}
+        if "title" in changes:
+            summary["title"] = changes["title"]
+        announce_conversation_after_commit(user_id=user.pk, action="updated", conversation=summary)
     return message.pk
 
 
@@ -394,8 +419,14 @@ class ChatTurn:
         """The turn's last crossing: the assistant message, then the user's lock (released even if
         the save fails, so the user is not locked out until the lock expires)."""
         try:
+            first_turn = self._begun is not None and self._begun.is_new_conversation
             return _save_reply(
-                conversation_id=self.conversation_id, content=content, tool_calls=self.tool_calls, status=status
+                user=self.user,
+                conversation_id=self.conversation_id,
+                content=content,
+                tool_calls=self.tool_calls,
+                status=status,
+                first_text=self.text if first_turn else None,
             )
         finally:
             self._release_limits()

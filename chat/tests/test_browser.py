@@ -292,3 +292,35 @@ def test_model_and_task_text_is_shown_as_text_never_as_markup(browser_person, sc
                          return d.innerHTML; }"""
     )
     assert html == "<p>Added “a **b** c” and <strong>bold</strong></p>"
+
+
+def test_the_conversation_list_follows_new_conversations_and_renames_in_every_tab(browser_person, screenshot):
+    from playwright.sync_api import expect
+
+    olga = browser_person("olga")
+    page = chat_page(olga)
+    other_tab = olga.context.new_page()
+    open_chat(other_tab)
+    expect(other_tab.locator("#conversation-list .conv-item")).to_have_count(0)
+
+    say_and_wait(page, "add water the plants on friday")
+    # A short title from what the turn did, not the message verbatim, in both tabs.
+    expect(page.locator("#thread-heading")).to_have_text(re.compile("^Add water the plants$", re.I))
+    expect(other_tab.locator("#conversation-list .conv-title")).to_have_text([re.compile("^Add water the plants$", re.I)])
+
+    # Renamed in one tab: the other tab's list says so too, and the open thread's heading follows.
+    page.locator("#conversation-list .conv-item").hover()
+    page.get_by_role("button", name=re.compile("^Rename conversation")).click()
+    page.locator(".conv-title-input").fill("Garden")
+    page.locator(".conv-title-input").press("Enter")
+    expect(page.locator("#conversation-list .conv-title")).to_have_text(["Garden"])
+    expect(page.locator("#thread-heading")).to_have_text("Garden")
+    expect(other_tab.locator("#conversation-list .conv-title")).to_have_text(["Garden"])
+    screenshot(page, "chat-desktop-renamed")
+
+    # Deleted in the other tab: gone here too, and this tab starts afresh.
+    other_tab.once("dialog", lambda dialog: dialog.accept())
+    other_tab.get_by_role("button", name="Delete conversation Garden").click()
+    expect(page.locator("#conversation-list .conv-item")).to_have_count(0)
+    expect(page.locator("#thread-heading")).to_have_text("New conversation")
+    expect(page.locator("#welcome")).to_be_visible()

@@ -56,13 +56,70 @@ export function createConversations({ urls, thread, announce, showNotice, isBusy
     open.append(el("span", "conv-title", conversation.title || "Untitled"),
       el("span", "conv-time", ago(conversation.updated_at || conversation.created_at)));
     open.addEventListener("click", () => { openConversation(conversation.id); closeDrawer(); });
-    const del = el("button", "conv-delete", "×");
+    const rename = el("button", "conv-action conv-rename", "✎");
+    rename.type = "button";
+    rename.title = "Rename";
+    rename.setAttribute("aria-label", `Rename conversation ${conversation.title || conversation.id}`);
+    rename.addEventListener("click", () => startRename(li, conversation));
+    const del = el("button", "conv-action conv-delete", "×");
     del.type = "button";
     del.title = "Delete conversation";
     del.setAttribute("aria-label", `Delete conversation ${conversation.title || conversation.id}`);
     del.addEventListener("click", () => deleteConversation(conversation));
-    li.append(open, del);
+    li.append(open, rename, del);
     return li;
+  }
+
+  let renaming = null; // the list is not redrawn under a title being typed
+
+  function startRename(li, conversation) {
+    if (renaming) return;
+    const open = li.querySelector(".conv-open");
+    const input = el("input", "conv-title-input");
+    input.type = "text";
+    input.maxLength = 120;
+    input.value = conversation.title || "";
+    input.setAttribute("aria-label", "New title");
+    open.hidden = true;
+    open.after(input);
+    input.focus();
+    input.select();
+    renaming = { li, open, input, conversation, done: false };
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        saveRename();
+      } else if (event.key === "Escape") {
+        endRename();
+      }
+    });
+    input.addEventListener("blur", () => { if (renaming && !renaming.done) saveRename(); });
+  }
+
+  function endRename() {
+    const current = renaming;
+    renaming = null; // first: removing the focused input may fire its blur
+    current.input.remove();
+    current.open.hidden = false;
+    current.open.focus();
+    load();
+  }
+
+  async function saveRename() {
+    const current = renaming;
+    const title = current.input.value.trim();
+    if (!title || title === current.conversation.title) {
+      endRename();
+      return;
+    }
+    current.done = true;
+    try {
+      await api("PATCH", urlFor(urls.conversation, current.conversation.id), { title });
+      announce(`Renamed to ${title}`);
+    } catch (err) {
+      showNotice(`Could not rename it: ${(err.data.title || [err.message]).join(" ")}`);
+    }
+    endRename();
   }
 
   function renderList(items) {
@@ -72,6 +129,7 @@ export function createConversations({ urls, thread, announce, showNotice, isBusy
   }
 
   async function load() {
+    if (renaming) return; // endRename loads it
     try {
       renderList(resultsOf(await api("GET", urls.conversations)));
     } catch (e) {
@@ -168,8 +226,18 @@ export function createConversations({ urls, thread, announce, showNotice, isBusy
     toggle.setAttribute("aria-expanded", String(open));
   });
 
+  /** A conversations.changed frame: this or another tab made, renamed or deleted one. */
+  function applyChange(action, conversation) {
+    if (action === "deleted" && conversation && conversation.id === currentId && !isBusy()) {
+      startNew();
+      showNotice("That conversation was deleted in another window.");
+    }
+    load();
+  }
+
   return {
     load,
+    applyChange,
     open: openConversation,
     startNew,
     select,

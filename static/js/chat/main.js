@@ -191,6 +191,9 @@ function onFrame(frame) {
     case "tasks.changed":
       tasks.applyChange(frame.action, frame.task);
       break;
+    case "conversations.changed":
+      conversations.applyChange(frame.action, frame.conversation);
+      break;
     case "error":
       onErrorFrame(frame);
       break;
