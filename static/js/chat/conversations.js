@@ -3,6 +3,7 @@
 
 import { api, resultsOf, urlFor, withQuery } from "../api.js";
 import { ago, byId, el } from "../dom.js";
+import { editInPlace, saveError } from "../inline_edit.js";
 
 export function createConversations({ urls, thread, announce, showNotice, isBusy, focusInput }) {
   const list = byId("conversation-list");
@@ -70,56 +71,29 @@ export function createConversations({ urls, thread, announce, showNotice, isBusy
     return li;
   }
 
-  let renaming = null; // the list is not redrawn under a title being typed
+  let renaming = false; // the list is not redrawn under a title being typed
 
   function startRename(li, conversation) {
     if (renaming) return;
-    const open = li.querySelector(".conv-open");
-    const input = el("input", "conv-title-input");
-    input.type = "text";
-    input.maxLength = 120;
-    input.value = conversation.title || "";
-    input.setAttribute("aria-label", "New title");
-    open.hidden = true;
-    open.after(input);
-    input.focus();
-    input.select();
-    renaming = { li, open, input, conversation, done: false };
-    input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
-        event.preventDefault();
-        saveRename();
-      } else if (event.key === "Escape") {
-        endRename();
-      }
+    renaming = true;
+    editInPlace(li.querySelector(".conv-open"), {
+      value: conversation.title || "",
+      maxLength: 120,
+      label: "New title",
+      className: "conv-title-input",
+      save: async (title) => {
+        try {
+          await api("PATCH", urlFor(urls.conversation, conversation.id), { title });
+        } catch (err) {
+          throw saveError(err, "title", "rename it");
+        }
+        announce(`Renamed to ${title}`);
+      },
+      onEnd: () => {
+        renaming = false;
+        load();
+      },
     });
-    input.addEventListener("blur", () => { if (renaming && !renaming.done) saveRename(); });
-  }
-
-  function endRename() {
-    const current = renaming;
-    renaming = null; // first: removing the focused input may fire its blur
-    current.input.remove();
-    current.open.hidden = false;
-    current.open.focus();
-    load();
-  }
-
-  async function saveRename() {
-    const current = renaming;
-    const title = current.input.value.trim();
-    if (!title || title === current.conversation.title) {
-      endRename();
-      return;
-    }
-    current.done = true;
-    try {
-      await api("PATCH", urlFor(urls.conversation, current.conversation.id), { title });
-      announce(`Renamed to ${title}`);
-    } catch (err) {
-      showNotice(`Could not rename it: ${(err.data.title || [err.message]).join(" ")}`);
-    }
-    endRename();
   }
 
   function renderList(items) {
@@ -129,7 +103,7 @@ export function createConversations({ urls, thread, announce, showNotice, isBusy
   }
 
   async function load() {
-    if (renaming) return; // endRename loads it
+    if (renaming) return; // the rename loads it when it ends
     try {
       renderList(resultsOf(await api("GET", urls.conversations)));
     } catch (e) {

@@ -3,7 +3,8 @@
  * The page works without it: every control is also a plain form or link. */
 
 import { api, urlFor } from "../api.js";
-import { byId, createAnnouncer, el, pageData } from "../dom.js";
+import { byId, createAnnouncer, pageData } from "../dom.js";
+import { editInPlace, saveError } from "../inline_edit.js";
 import { LiveSocket } from "../socket.js";
 
 const config = pageData("tasks-config");
@@ -69,63 +70,26 @@ function prepareTitles() {
 function startRename(title) {
   if (editing) return;
   const item = title.closest(".task");
-  const original = title.textContent;
-  const input = el("input", "title-input");
-  input.type = "text";
-  input.value = original;
-  input.maxLength = 255;
-  input.setAttribute("aria-label", `New title for ${original}`);
-  const error = el("p", "errors");
-  error.setAttribute("role", "alert");
-  error.hidden = true;
-  title.hidden = true;
-  title.after(input, error);
-  input.focus();
-  input.select();
-  editing = { item, title, input, error, original, saving: false };
-
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      saveRename();
-    } else if (event.key === "Escape") {
-      endRename();
-    }
+  editing = title;
+  editInPlace(title, {
+    value: title.textContent,
+    maxLength: 255,
+    label: `New title for ${title.textContent}`,
+    className: "title-input",
+    save: async (text) => {
+      try {
+        const task = await api("PATCH", urlFor(config.urls.task, item.dataset.taskId), { title: text });
+        title.textContent = task.title;
+        announce(`Renamed to ${task.title}`);
+      } catch (err) {
+        throw saveError(err, "title", "rename it");
+      }
+    },
+    onEnd: () => {
+      editing = null;
+      if (refreshAgain) refresh();
+    },
   });
-  input.addEventListener("blur", () => { if (editing && !editing.saving) saveRename(); });
-}
-
-function endRename() {
-  if (!editing) return;
-  const { title, input, error } = editing;
-  editing = null; // first: removing the focused input may fire its blur
-  input.remove();
-  error.remove();
-  title.hidden = false;
-  title.focus();
-  if (refreshAgain) refresh();
-}
-
-async function saveRename() {
-  const current = editing;
-  const text = current.input.value.trim();
-  if (text === current.original) {
-    endRename();
-    return;
-  }
-  current.saving = true;
-  try {
-    const task = await api("PATCH", urlFor(config.urls.task, current.item.dataset.taskId), { title: text });
-    current.title.textContent = task.title;
-    announce(`Renamed to ${task.title}`);
-    endRename();
-  } catch (err) {
-    const titleErrors = err.data && err.data.title;
-    current.error.textContent = titleErrors ? titleErrors.join(" ") : `Could not rename it: ${err.message}`;
-    current.error.hidden = false;
-    current.saving = false;
-    current.input.focus();
-  }
 }
 
 results.addEventListener("click", (event) => {
