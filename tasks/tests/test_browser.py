@@ -52,6 +52,12 @@ def test_the_tasks_page_follows_changes_made_in_chat_without_a_reload(browser_pe
     expect(tasks_tab.locator('#task-views a[href="?show=completed"] .count')).to_have_text("1")
     assert tasks_tab.evaluate("window.__sameDocument") is True
 
+    # In the side panel only the checkbox completes: the title opens the task.
+    chat_tab.locator("#tasks-done .side-task-title").click()
+    chat_tab.wait_for_url(re.compile(r"/tasks/\d+/edit/$"))
+    expect(chat_tab.locator("#id_title")).to_have_value(re.compile("milk", re.I))
+    assert [t["completed"] for t in chat_tab.request.get("/api/tasks/").json()["results"]] == [True]
+
 
 def test_a_task_is_renamed_in_place_and_a_bad_title_is_refused_with_a_message(browser_person):
     from playwright.sync_api import expect
