@@ -2,7 +2,9 @@
 tab (on any process sharing the channel layer) follows new, renamed, busier and deleted ones.
 
 The frame is `{"type": "conversations.changed", "action": "created" | "updated" | "deleted",
-"conversation": {"id", "title", "updated_at"}}`, sent after the change commits.
+"conversation": {"id", "updated_at", "title"}}`, sent after the change commits; "created" once the
+first turn has titled the conversation, "updated" after each later turn (without "title", which
+did not change) and on a rename.
 """
 
 from typing import Any

@@ -187,9 +187,7 @@ def _save_user_message(
     is_new = conversation_id is None
     with transaction.atomic():
         if is_new:
-            conversation = Conversation.objects.create(owner=user, title=cut_title(text))
-            conversation_id = conversation.pk
-            announce_conversation_after_commit(user_id=user.pk, action="created", conversation=conversation_summary(conversation))
+            conversation_id = Conversation.objects.create(owner=user, title=cut_title(text)).pk
         elif not Conversation.objects.filter(pk=conversation_id, owner_id=user.pk).update(updated_at=dj_timezone.now()):
             # The ownership check and the conversation's new activity time in one statement:
             # another user's conversation, like a missing one, matches no row.
@@ -205,7 +203,8 @@ def _save_reply(
     first_text: str | None = None,
 ) -> int:
     """The assistant message. After a conversation's first turn (`first_text` is its message) the
-    conversation is titled by what the turn did."""
+    conversation is titled by what the turn did, and only then announced to the person's other
+    pages ("created"): a list entry appears with its title, not with the raw message first."""
     with transaction.atomic():
         message = Message.objects.create(
             conversation_id=conversation_id,
@@ -222,7 +221,8 @@ def _save_reply(
         summary = {"id": conversation_id, "updated_at": changes["updated_at"].isoformat()}
         if "title" in changes:
             summary["title"] = changes["title"]
-        announce_conversation_after_commit(user_id=user.pk, action="updated", conversation=summary)
+        action = "created" if first_text is not None else "updated"
+        announce_conversation_after_commit(user_id=user.pk, action=action, conversation=summary)
     return message.pk
 
 
