@@ -37,7 +37,9 @@ def _page_config() -> dict:
 @login_required
 def chat_app_page(request):
     today = timezone.localdate()
-    pending = selectors.task_list(user=request.user, filters=selectors.TaskFilters(completed=False), today=today)
+    pending = selectors.task_list(
+        user=request.user, filters=selectors.TaskFilters(completed=False, ordering=selectors.AGENDA), today=today
+    )
     done = selectors.task_list(user=request.user, filters=selectors.TaskFilters(completed=True), today=today)
     overdue = selectors.task_list(user=request.user, filters=selectors.TaskFilters(overdue=True), today=today)
     context = {

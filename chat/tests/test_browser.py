@@ -319,6 +319,13 @@ def test_the_conversation_list_follows_new_conversations_and_renames_in_every_ta
     expect(other_tab.locator("#conversation-list .conv-title")).to_have_text(["Garden"])
     screenshot(page, "chat-desktop-renamed")
 
+    # Tasks added live take their place in the side list: soonest due first, undated after.
+    say_and_wait(page, "add buy stamps")
+    say_and_wait(page, "add call the bank today")
+    expect(page.locator("#tasks-pending .side-task-title")).to_have_text(
+        [re.compile("call the bank", re.I), re.compile("water the plants", re.I), re.compile("buy stamps", re.I)]
+    )
+
     # Deleted in the other tab: gone here too, and this tab starts afresh.
     other_tab.once("dialog", lambda dialog: dialog.accept())
     other_tab.get_by_role("button", name="Delete conversation Garden").click()

@@ -91,3 +91,17 @@ def test_a_side_task_title_opens_the_task_and_its_checkbox_names_what_it_does(us
     assert f'<a class="side-task-title" href="/tasks/{task.id}/edit/">Buy milk</a>' in html
     assert 'aria-label="Complete Buy milk"' in html
     assert "<label" not in html.split('id="tasks-pending"')[1].split("</ul>")[0]
+
+
+def test_the_side_list_shows_overdue_tasks_first_then_by_due_date_then_undated(user, alice_browser):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_task(user, "Undated")
+    make_task(user, "Next week", due_date=today + timedelta(days=7))
+    make_task(user, "Late", due_date=today - timedelta(days=1))
+    html = alice_browser.get("/chat/").content.decode()
+    pending = html.split('id="tasks-pending"')[1].split("</ul>")[0]
+    assert re.findall(r'class="side-task-title"[^>]*>([^<]+)<', pending) == ["Late", "Next week", "Undated"]

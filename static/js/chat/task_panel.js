@@ -28,6 +28,7 @@ export function createTaskPanel({ root, urls, announce, showNotice }) {
     const box = li.querySelector(".side-check");
     li.dataset.taskId = String(task.id);
     li.dataset.created = task.created_at || "";
+    li.dataset.due = task.due_date || "";
     box.id = `side-task-${task.id}`;
     box.checked = !!task.completed;
     box.setAttribute("aria-label", `${task.completed ? "Reopen" : "Complete"} ${task.title}`);
@@ -44,11 +45,23 @@ export function createTaskPanel({ root, urls, announce, showNotice }) {
     return li;
   }
 
+  // The server's order: open tasks soonest due first (overdue ones lead), undated after; each
+  // group, and the done list, newest first.
+  function sortKey(li, byDue) {
+    const due = byDue ? li.dataset.due : "";
+    return [due ? 0 : 1, due, -(Date.parse(li.dataset.created) || 0)];
+  }
+
+  function comesBefore(a, b) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+    return false;
+  }
+
   function insertSorted(list, li) {
-    // Newest first, like the server renders it.
-    const created = Date.parse(li.dataset.created) || 0;
-    const later = Array.from(list.children).find((item) => (Date.parse(item.dataset.created) || 0) < created);
-    list.insertBefore(li, later || null);
+    const byDue = list === pendingList;
+    const key = sortKey(li, byDue);
+    const next = Array.from(list.children).find((item) => comesBefore(key, sortKey(item, byDue)));
+    list.insertBefore(li, next || null);
   }
 
   function refreshCounts() {
@@ -92,7 +105,7 @@ export function createTaskPanel({ root, urls, announce, showNotice }) {
   async function refetch() {
     try {
       const [pending, done] = await Promise.all([
-        api("GET", withQuery(urls.tasks, { completed: "false", limit: PENDING_LIMIT })),
+        api("GET", withQuery(urls.tasks, { completed: "false", ordering: "due_date", limit: PENDING_LIMIT })),
         api("GET", withQuery(urls.tasks, { completed: "true", limit: DONE_LIMIT })),
       ]);
       pendingList.textContent = "";
