@@ -6,10 +6,9 @@ import { ago, byId, el } from "../dom.js";
 import { editInPlace, saveError } from "../inline_edit.js";
 
 export function createConversations({ urls, thread, announce, showNotice, isBusy, focusInput }) {
+  const { element: threadEl, messagesEl } = thread;
   const list = byId("conversation-list");
   const heading = byId("thread-heading");
-  const threadEl = byId("thread");
-  const messagesEl = byId("messages");
   const panel = byId("conv-panel");
   const toggle = byId("conv-toggle");
   let currentId = null;

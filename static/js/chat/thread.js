@@ -67,7 +67,7 @@ export function createThread({ thread, messagesEl, welcome }) {
     welcome.hidden = false;
   }
 
-  return { addUserMessage, addAssistantMessage, renderSaved, clear, scrollToBottom };
+  return { element: thread, messagesEl, addUserMessage, addAssistantMessage, renderSaved, clear, scrollToBottom };
 }
 
 class AssistantMessage {
