@@ -270,6 +270,7 @@ def test_today_upcoming_and_overdue_views(browser, user, other_user):
     # Upcoming is grouped by day, today's group named so.
     headings = re.findall(r'<h2 class="day-heading">([^<]+)</h2>', html)
     assert headings == ["Today", (today + timedelta(days=2)).strftime("%A %-d %B")]
+    assert 'class="due"' not in html  # the day's heading says it once
     # Each view's tab counts what it shows.
     assert re.search(r'\?show=today"[^>]*>Today <span class="count">2</span>', html)
     assert re.search(r'\?show=upcoming"[^>]*>Upcoming <span class="count">2</span>', html)

@@ -4,6 +4,12 @@
 
 import { dueLabel } from "../dom.js";
 
+/** A due date inside a sentence: "tomorrow", "Fri, Dec 11". */
+function dueWords(due) {
+  const label = dueLabel(String(due));
+  return /^(Today|Tomorrow|Yesterday)$/.test(label) ? label.toLowerCase() : label;
+}
+
 function plural(count, one, many) {
   return `${count} ${count === 1 ? one : many}`;
 }
@@ -23,7 +29,7 @@ function taskName(args, output) {
 function updateWords(args, output) {
   const name = taskName({ task_id: args.task_id }, output);
   const parts = [];
-  if (args.due_date) parts.push(`Moved ${name} to ${dueLabel(String(args.due_date))}`);
+  if (args.due_date) parts.push(`Moved ${name} to ${dueWords(args.due_date)}`);
   if (args.priority) parts.push(`${parts.length ? "set" : `Set ${name} to`} ${args.priority} priority`);
   if (args.title) parts.push(`${parts.length ? "renamed" : "Renamed"} it ${quoted(args.title)}`);
   if (args.description != null) parts.push(`${parts.length ? "updated" : `Updated ${name}'s`} notes`);
@@ -40,7 +46,7 @@ function listWords(args, output) {
 }
 
 const DONE_WORDS = {
-  add_task: (args, output) => `Added ${taskName(args, output)}${output.due_date ? `, due ${dueLabel(output.due_date)}` : ""}`,
+  add_task: (args, output) => `Added ${taskName(args, output)}${output.due_date ? `, due ${dueWords(output.due_date)}` : ""}`,
   complete_task: (args, output) => output.status === "already_completed" ? `${taskName(args, output)} was already done` : `Completed ${taskName(args, output)}`,
   reopen_task: (args, output) => output.status === "already_pending" ? `${taskName(args, output)} was already open` : `Reopened ${taskName(args, output)}`,
   update_task: updateWords,
