@@ -1,4 +1,8 @@
 import asyncio
+import os
+import re
+import shutil
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -181,3 +185,124 @@ def no_keys(settings):
     settings.OPENAI_API_KEY = ""
     settings.OPENAI_BASE_URL = ""
     return settings
+# --- browser tests ---------------------------------------------------------------------------
+# One Chromium for every browser test: Debian's /usr/bin/chromium driven by Playwright against a
+# real daphne (websockets included) on a fresh SQLite file, with the offline model. Skipped with
+# a printed reason when Chromium is absent, except under REQUIRE_BROWSER=1 (CI): a failure there.
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BROWSER_PASSWORD = "Sturdy-pass-9182"
+BROWSER_TIMEOUT_MS = 20_000
+DEVICES = {
+    "desktop": {"viewport": {"width": 1440, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    reason = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+    print(f"SKIP browser tests: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_server(tmp_path_factory):
+    """A live daphne for the browser tests (conversation pages of 4 messages, so a few turns
+    already have an earlier page)."""
+    _require_chromium()
+    from chat.tests.daphne_server import DaphneServer, migrate, server_env
+
+    workdir = tmp_path_factory.mktemp("browser")
+    env = server_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}", CHAT_CONVERSATION_MESSAGES="4")
+    migrate(env)
+    daphne = DaphneServer(env, workdir / "daphne.log").start()
+    yield daphne
+    daphne.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(browser_server):
+    # Module scope: Playwright's sync API keeps a loop of its own, which must be gone before
+    # another module's async tests start theirs.
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class BrowserPerson:
+    """Opens pages of the live server as one person, signed up or logged in first. Its browser
+    context has the server as base URL: page.goto("/chat/"), context.request.get("/api/...")."""
+
+    def __init__(self, browser, server, username: str, *, device: str = "desktop", dark: bool = False, **options) -> None:
+        self.server = server
+        self.username = username
+        self.context = browser.new_context(
+            **DEVICES[device], color_scheme="dark" if dark else "light", base_url=server.url, **options
+        )
+        # An uncaught error in a page script fails the test, even one whose checks all passed.
+        self.script_errors: list[str] = []
+        self.context.on("page", lambda page: page.on("pageerror", lambda error: self.script_errors.append(str(error))))
+
+    def sign_up(self):
+        page = self.context.new_page()
+        page.goto("/accounts/signup/")
+        page.fill("#id_username", self.username)
+        page.fill("#id_password1", BROWSER_PASSWORD)
+        page.fill("#id_password2", BROWSER_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/tasks/"))
+        return page
+
+    def log_in(self):
+        page = self.context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", self.username)
+        page.fill("#id_password", BROWSER_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/tasks/"))
+        return page
+
+    def api_headers(self) -> dict[str, str]:
+        token = self.context.request.post(
+            "/api/auth/token/", data={"username": self.username, "password": BROWSER_PASSWORD}
+        ).json()
+        return {"Authorization": f"Bearer {token['access']}"}
+
+
+@pytest.fixture
+def browser_person(browser, browser_server):
+    """`browser_person("alice", device="phone", dark=True)` -> a BrowserPerson (1440x900 desktop or
+    390x844 phone, light or dark); every browser context it opened is closed after the test."""
+    people = []
+
+    def make(username: str, **options) -> BrowserPerson:
+        people.append(BrowserPerson(browser, browser_server, username, **options))
+        return people[-1]
+
+    yield make
+    for person in people:
+        person.context.close()
+    errors = [error for person in people for error in person.script_errors]
+    assert not errors, f"page scripts raised: {errors}"
+
+
+@pytest.fixture
+def screenshot():
+    """`screenshot(page, "chat-desktop")` writes artifacts/screenshots/chat-desktop.png, for people
+    to look at (no test compares them)."""
+
+    def save(page, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+    return save

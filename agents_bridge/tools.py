@@ -98,10 +98,9 @@ def _list_unit(ctx: TodoContext, status: str, search: str | None, due: str | Non
         filters["overdue"] = True
     elif due == "upcoming":
         filters["due_after"] = today + timedelta(days=1)
-    if due:
-        # A due window reads soonest first ("what's coming up"), and its first page is then the
-        # part of the window nearest to today rather than whatever was added last.
-        filters["ordering"] = "due_date"
+    # Soonest due first, so overdue tasks lead ("what's coming up"), and a page is then the part
+    # nearest to today rather than whatever was added last; undated, then done ones, after.
+    filters["ordering"] = selectors.AGENDA
     qs = selectors.task_list(user=ctx.user, filters=selectors.TaskFilters(**filters), today=today)
     counted = qs.order_by()[: LIST_COUNT_CAP + 1].count()  # any 1,001 rows: the cheapest index order
     # Only the columns a row shows: no model instances, and none of the three timestamps, whose

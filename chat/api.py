@@ -24,6 +24,7 @@ from .serializers import (
     ChatResponseSerializer,
     ConversationDetailSerializer,
     ConversationMessagesQuerySerializer,
+    ConversationRenameSerializer,
     ConversationSerializer,
 )
 
@@ -131,6 +132,16 @@ class ConversationViewSet(
             raise ValidationError({"before": ["No message with that id in this conversation."]}) from None
         context = {**self.get_serializer_context(), "messages": messages, "earlier_messages": earlier}
         return Response(ConversationDetailSerializer(conversation, context=context).data)
+
+    @extend_schema(summary="Rename one of your conversations", request=ConversationRenameSerializer, responses=ConversationSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        conversation = self.get_object()
+        body = ConversationRenameSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        renamed = services.conversation_rename(
+            user=request.user, conversation_id=conversation.pk, title=body.validated_data["title"]
+        )
+        return Response(ConversationSerializer(renamed).data)
 
     def perform_destroy(self, instance):
         services.conversation_delete(user=self.request.user, conversation_id=instance.pk)

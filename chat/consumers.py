@@ -197,3 +197,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def tasks_changed(self, event: dict[str, Any]) -> None:
         """A task of this user changed somewhere (any door, any process)."""
         await self.send_frame({"type": "tasks.changed", "action": event.get("action"), "task": event.get("task")})
+
+    async def conversations_changed(self, event: dict[str, Any]) -> None:
+        """A conversation of this user was created, had a turn, was renamed or deleted (chat.events)."""
+        await self.send_frame(
+            {"type": "conversations.changed", "action": event.get("action"), "conversation": event.get("conversation")}
+        )

@@ -2,6 +2,8 @@ from django.urls import path
 
 from .consumers import ChatConsumer
 
+SOCKET_PATH = "ws/chat/"
+
 websocket_urlpatterns = [
-    path("ws/chat/", ChatConsumer.as_asgi(), name="ws-chat"),
+    path(SOCKET_PATH, ChatConsumer.as_asgi(), name="ws-chat"),
 ]

@@ -87,6 +87,10 @@ class ConversationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ConversationRenameSerializer(StrictSerializerMixin, serializers.Serializer):
+    title = serializers.CharField(max_length=120, help_text="The conversation's new title (1-120 characters).")
+
+
 class ConversationDetailSerializer(ConversationSerializer):
     """A conversation with one page of its messages: the latest, oldest first. When
     `earlier_messages` is true, GET again with `?before=<id of the first message>` for the page before."""

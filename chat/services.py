@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
 
 from core.errors import ApplicationError
 
 from . import selectors
+from .events import announce_conversation_after_commit, conversation_summary
 from .models import Conversation, Message
+from .titles import cut_title, first_turn_title
 
-TITLE_CHARS = 60
 CLIENT_ID_MAX_CHARS = 64
 
 
@@ -32,19 +34,26 @@ class ChatInputError(ApplicationError):
 # --- conversation services ---
 
 
-def conversation_title(text: str) -> str:
-    """The first message, on one line, cut at a word near TITLE_CHARS."""
-    line = " ".join(text.split())
-    if len(line) <= TITLE_CHARS:
-        return line
-    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0] or line[:TITLE_CHARS]
-    return cut.rstrip(" ,.;:-") + "…"
+def conversation_rename(*, user: AbstractBaseUser, conversation_id: int, title: str) -> Conversation:
+    """Gives the conversation the person's own title; another user's is ConversationNotFound."""
+    with transaction.atomic():
+        conversation = selectors.conversation_get(user=user, conversation_id=conversation_id)
+        conversation.title = " ".join(str(title).split())
+        if not conversation.title:
+            raise ValidationError({"title": ["A conversation needs a title."]})
+        conversation.full_clean()
+        conversation.save(update_fields=["title"])  # a new name is not new activity: the order stays
+        announce_conversation_after_commit(user_id=user.pk, action="updated", conversation=conversation_summary(conversation))
+    return conversation
 
 
 def conversation_delete(*, user: AbstractBaseUser, conversation_id: int) -> None:
     """Deletes the conversation and its messages; another user's is ConversationNotFound."""
     with transaction.atomic():
-        selectors.conversation_get(user=user, conversation_id=conversation_id).delete()
+        conversation = selectors.conversation_get(user=user, conversation_id=conversation_id)
+        summary = conversation_summary(conversation)
+        conversation.delete()
+        announce_conversation_after_commit(user_id=user.pk, action="deleted", conversation=summary)
 
 
 # --- the writes of one turn (chat.turn.ChatTurn drives them) ---
@@ -56,6 +65,7 @@ class BegunTurn:
     user_message_id: int
     history: list[dict[str, Any]]
     saved_reply: dict[str, Any] | None = None  # a retried message that already has its answer
+    is_new_conversation: bool = False
 
 
 def turn_begin(*, user: AbstractBaseUser, text: str, conversation_id: int | None, client_id: str | None) -> BegunTurn:
@@ -104,7 +114,7 @@ def turn_begin(*, user: AbstractBaseUser, text: str, conversation_id: int | None
         if is_new_conversation
         else selectors.history_window(user=user, conversation_id=conversation_id, before_message_id=message.pk)
     )
-    return BegunTurn(conversation_id, message.pk, history, saved_reply)
+    return BegunTurn(conversation_id, message.pk, history, saved_reply, is_new_conversation)
 
 
 def _retried_message(*, user: AbstractBaseUser, client_id: str, conversation_id: int | None) -> Message | None:
@@ -121,7 +131,7 @@ def _save_user_message(
     is_new = conversation_id is None
     with transaction.atomic():
         if is_new:
-            conversation_id = Conversation.objects.create(owner=user, title=conversation_title(text)).pk
+            conversation_id = Conversation.objects.create(owner=user, title=cut_title(text)).pk
         elif not Conversation.objects.filter(pk=conversation_id, owner_id=user.pk).update(updated_at=dj_timezone.now()):
             # The ownership check and the conversation's new activity time in one statement:
             # another user's conversation, like a missing one, matches no row.
@@ -133,8 +143,12 @@ def _save_user_message(
 
 
 def reply_save(
-    *, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str, pending: dict[str, Any] | None = None
+    *, user: AbstractBaseUser, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str,
+    pending: dict[str, Any] | None = None, first_text: str | None = None,
 ) -> int:
+    """The assistant message. After a conversation's first turn (`first_text` is its message) the
+    conversation is titled by what the turn did, and only then announced to the person's other
+    pages ("created"): a list entry appears with its title, not with the raw message first."""
     with transaction.atomic():
         message = Message.objects.create(
             conversation_id=conversation_id,
@@ -144,5 +158,14 @@ def reply_save(
             status=status,
             pending=pending,
         )
-        Conversation.objects.filter(pk=conversation_id).update(updated_at=dj_timezone.now())
+        changes: dict[str, Any] = {"updated_at": dj_timezone.now()}
+        if first_text is not None:
+            changes["title"] = first_turn_title(first_text, tool_calls)
+        Conversation.objects.filter(pk=conversation_id).update(**changes)
+        # The title only when it changed: reading it back would cost every turn a query.
+        summary = {"id": conversation_id, "updated_at": changes["updated_at"].isoformat()}
+        if "title" in changes:
+            summary["title"] = changes["title"]
+        action = "created" if first_text is not None else "updated"
+        announce_conversation_after_commit(user_id=user.pk, action=action, conversation=summary)
     return message.pk

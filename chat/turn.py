@@ -234,12 +234,15 @@ class ChatTurn:
         """The turn's last crossing: the assistant message, then the user's lock (released even if
         the save fails, so the user is not locked out until the lock expires)."""
         try:
+            first_turn = self._begun is not None and self._begun.is_new_conversation
             return reply_save(
+                user=self.user,
                 conversation_id=self.conversation_id,
                 content=content,
                 tool_calls=self.tool_calls,
                 status=status,
                 pending=self.pending,
+                first_text=self.text if first_turn else None,
             )
         finally:
             self._release_limits()

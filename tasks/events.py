@@ -85,9 +85,15 @@ def defer_announcements() -> DeferredAnnouncements:
 
 
 def announce(user_id: int, action: str, task: dict[str, Any] | None) -> None:
+    send_to_user(user_id, {"type": "tasks.changed", "action": action, "task": task})
+
+
+def send_to_user(user_id: int, message: dict[str, Any]) -> None:
+    """Sends a channel-layer message to every open page of the user (`type` names the consumer's
+    handler: "tasks.changed" -> tasks_changed), deferred to the turn's loop when there is one."""
     if get_channel_layer() is None:
         return
-    group, message = user_group(user_id), {"type": "tasks.changed", "action": action, "task": task}
+    group = user_group(user_id)
     deferred = _deferred.get()
     if deferred is not None and deferred.submit(group, message):
         return

@@ -25,6 +25,9 @@ class TaskNotFound(NotFoundError):
 
 
 ORDERING_FIELDS = ("created_at", "due_date", "priority", "title")
+# The task pages' order, not an API ordering: open tasks before done ones, each soonest due first
+# (so overdue ones lead), undated last, newest first among equals.
+AGENDA = "agenda"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ def _containing(qs: QuerySet[Task], text: str) -> QuerySet[Task]:
 def _ordered(qs: QuerySet[Task], ordering: str | None) -> QuerySet[Task]:
     if not ordering:
         return qs.order_by("-created_at", "-id")
+    if ordering == AGENDA:
+        return qs.order_by("completed", F("due_date").asc(nulls_last=True), "-created_at", "-id")
     descending = ordering.startswith("-")
     field = ordering.lstrip("-")
     if field not in ORDERING_FIELDS:
@@ -129,7 +134,8 @@ def _ordered(qs: QuerySet[Task], ordering: str | None) -> QuerySet[Task]:
 
 
 def task_counts(*, user: AbstractBaseUser, today: date | None = None) -> dict[str, int]:
-    """How many of the user's tasks each page filter shows (all, pending, completed, overdue)."""
+    """How many of the user's tasks each page filter shows (all, pending, completed, overdue, and
+    the open ones due today or before, and due today or later)."""
     today = today or timezone.localdate()
     # Aliases must not shadow field names ("completed"), or the filters would refer to the aggregate.
     # Counting a NOT NULL column of the (owner, completed, due_date) index rather than id: every
@@ -140,5 +146,7 @@ def task_counts(*, user: AbstractBaseUser, today: date | None = None) -> dict[st
         n_pending=Count("completed", filter=Q(completed=False)),
         n_completed=Count("completed", filter=Q(completed=True)),
         n_overdue=Count("completed", filter=Q(completed=False, due_date__lt=today)),
+        n_today=Count("completed", filter=Q(completed=False, due_date__lte=today)),
+        n_upcoming=Count("completed", filter=Q(completed=False, due_date__gte=today)),
     )
     return {name.removeprefix("n_"): value for name, value in counts.items()}

@@ -27,7 +27,11 @@ class TaskSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "completed_at", "created_at", "updated_at"]
-        extra_kwargs = {"description": {"allow_blank": True, "required": False}}
+        extra_kwargs = {
+            "description": {"allow_blank": True, "required": False},
+            # The browsable API's form starts on the model's default, not the first choice (Low).
+            "priority": {"initial": Priority.MEDIUM},
+        }
 
     def to_representation(self, instance: Task) -> dict:
         # The list endpoint renders up to 100 tasks a request, and live updates and agent tools

@@ -1,5 +1,7 @@
 """The task list pages: plain forms that work without JavaScript, every write through services."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,13 +15,32 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import TaskForm
 
-FILTERS = {
-    "all": selectors.TaskFilters(),
-    "pending": selectors.TaskFilters(completed=False),
-    "completed": selectors.TaskFilters(completed=True),
-    "overdue": selectors.TaskFilters(overdue=True, ordering="due_date"),
-}
+# The list's views, in the order of their tabs. "today" holds what is due by today (overdue
+# included, first), "upcoming" what is due from today on, grouped by day on the page.
+VIEWS = ("all", "today", "upcoming", "overdue", "pending", "completed")
+SEARCH_MAX_CHARS = 200
 PAGE_SIZE = 50
+# The live-updates socket (design.md "Websocket"); a route of chat's, which tasks does not import.
+LIVE_SOCKET_PATH = "/ws/chat/"
+_ID_SLOT = 987654321
+
+
+def _view_filters(show: str, today) -> selectors.TaskFilters:
+    agenda = selectors.AGENDA
+    return {
+        "all": selectors.TaskFilters(ordering=agenda),
+        "today": selectors.TaskFilters(completed=False, due_before=today, ordering=agenda),
+        "upcoming": selectors.TaskFilters(completed=False, due_after=today, ordering=agenda),
+        "overdue": selectors.TaskFilters(overdue=True, ordering=agenda),
+        "pending": selectors.TaskFilters(completed=False, ordering=agenda),
+        "completed": selectors.TaskFilters(completed=True),
+    }[show]
+
+
+def url_template(viewname: str) -> str:
+    """The URL of one object of `viewname` with "{id}" where its id goes, for page scripts to
+    fill in (they get every URL from the page, never from a literal of their own)."""
+    return reverse(viewname, args=[_ID_SLOT]).replace(str(_ID_SLOT), "{id}")
 
 
 def _get_task_or_404(request, task_id):
@@ -32,7 +53,7 @@ def _get_task_or_404(request, task_id):
 def _show(request) -> str | None:
     """The list filter the user came from, so after a change they land back on it."""
     show = request.POST.get("show") or request.GET.get("show")
-    return show if show in FILTERS else None
+    return show if show in VIEWS else None
 
 
 def _back(request):
@@ -47,24 +68,27 @@ def _apply_service_errors(form: TaskForm, exc: ValidationError) -> None:
 
 
 def _list_context(request, form: TaskForm | None = None) -> dict:
-    show = request.GET.get("show", "all")
-    if show not in FILTERS:
-        show = "all"
+    show = _show(request) or "all"
+    search = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
     today = timezone.localdate()
-    tasks = selectors.task_list(user=request.user, filters=FILTERS[show], today=today)
+    filters = replace(_view_filters(show, today), search=search or None)
+    tasks = selectors.task_list(user=request.user, filters=filters, today=today)
     counts = selectors.task_counts(user=request.user, today=today)
     paginator = Paginator(tasks, PAGE_SIZE)
-    # The tab's count is the page count: one COUNT over the user's tasks fewer per view.
-    paginator.count = counts[show]
+    if not search:
+        # The tab's count is the page count: one COUNT over the user's tasks fewer per view.
+        paginator.count = counts[show]
     page = paginator.get_page(request.GET.get("page"))
     return {
         "form": form or TaskForm(),
         "page": page,
         "tasks": page.object_list,
         "show": show,
-        "filters": list(FILTERS),
+        "search": search,
+        "views": VIEWS,
         "counts": counts,
         "today": today,
+        "tasks_config": {"urls": {"socket": LIVE_SOCKET_PATH, "task": url_template("task-detail")}},
     }
 
 

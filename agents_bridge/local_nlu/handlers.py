@@ -211,7 +211,9 @@ def _do_list(action: Action, env: TurnState) -> Generator[Any, Any, str]:
     for task in tasks[:LIST_LINES]:
         bits = [task_label(task)]
         if task.get("due_date"):
-            bits.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
+            due = date.fromisoformat(task["due_date"])
+            late = not task.get("completed") and due < env.clock.today
+            bits.append(("overdue, due " if late else "due ") + dates.format_due(due, env.clock.today))
         if task.get("priority") in ("high", "low"):
             bits.append(f"{task['priority']} priority")
         if task.get("completed") and action.status == "all":

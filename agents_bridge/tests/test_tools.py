@@ -124,8 +124,17 @@ async def test_list_tasks_with_a_due_window_shows_the_soonest_due_first(user):
     later = await make(user, "Later", due_date=date(2030, 1, 20))
     soonest = await make(user, "Soonest", due_date=date(2030, 1, 11))
     assert [t["task_id"] for t in (await call(tools.list_tasks, user, due="upcoming"))["tasks"]] == [soonest.pk, sooner.pk, later.pk]
-    # Without a window the list stays newest first.
-    assert [t["task_id"] for t in (await call(tools.list_tasks, user))["tasks"]] == [soonest.pk, later.pk, sooner.pk]
+    # Without a window too: soonest due first.
+    assert [t["task_id"] for t in (await call(tools.list_tasks, user))["tasks"]] == [soonest.pk, sooner.pk, later.pk]
+
+
+async def test_list_tasks_puts_overdue_tasks_first_then_by_due_date_then_undated_then_done(user):
+    undated = await make(user, "Undated")
+    done = await make(user, "Done", due_date=date(2020, 1, 1), completed=True)
+    later = await make(user, "Later", due_date=date(2099, 1, 20))
+    overdue = await make(user, "Overdue", due_date=date(2020, 3, 1))
+    listed = (await call(tools.list_tasks, user, status="all"))["tasks"]
+    assert [t["task_id"] for t in listed] == [overdue.pk, later.pk, undated.pk, done.pk]
 
 
 async def test_list_tasks_filters_by_priority(user):

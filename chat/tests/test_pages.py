@@ -1,5 +1,6 @@
 """The chat page as the server renders it (before any script runs)."""
 
+import json
 import re
 
 import pytest
@@ -58,14 +59,50 @@ def test_controls_that_need_javascript_start_disabled(alice_browser, user):
     assert 'id="composer-input"' in html and 'aria-live="polite"' in html
 
 
-def test_the_chat_page_loads_its_script_and_styles(alice_browser):
+def test_the_chat_page_loads_its_script_as_a_module_and_its_styles(alice_browser):
     html = alice_browser.get("/chat/").content.decode()
-    for asset in ("/static/js/chat.js", "/static/js/markdown.js", "/static/css/chat.css"):
-        assert asset in html
+    assert '<script type="module" src="/static/js/chat/main.js">' in html
+    assert '<link rel="stylesheet" href="/static/css/chat.css">' in html
+    # The modules it imports are served too (they import each other by relative paths).
+    for asset in ("/static/js/chat/main.js", "/static/js/markdown.js", "/static/js/socket.js", "/static/css/chat.css"):
         assert Client().get(asset).status_code == 200
 
 
-def test_the_chat_page_is_told_which_tool_status_asks_for_a_confirmation(alice_browser):
-    # The page shows such a tool result as a question, with the status the tools use.
+def test_the_chat_page_has_no_inline_script_code(alice_browser):
+    # A Content-Security-Policy of script-src 'self' would block inline code; data blocks are fine.
     html = alice_browser.get("/chat/").content.decode()
-    assert 'data-needs-confirmation-status="needs_confirmation"' in html
+    for attributes, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
+        assert 'type="application/json"' in attributes or (" src=" in attributes and not body.strip()), attributes
+
+
+def test_the_chat_page_hands_its_script_the_urls_it_needs(alice_browser):
+    html = alice_browser.get("/chat/").content.decode()
+    config = json.loads(re.search(r'<script id="chat-config" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert config["urls"]["socket"] == "/ws/chat/"
+    assert config["urls"]["task"] == "/api/tasks/{id}/"
+    assert config["urls"]["taskEdit"] == "/tasks/{id}/edit/"
+    assert config["urls"]["conversation"] == "/api/conversations/{id}/"
+    assert config["maxMessageChars"] == 4000
+    assert config["needsConfirmationStatus"] == "needs_confirmation"  # the status the tools answer with
+
+
+def test_a_side_task_title_opens_the_task_and_its_checkbox_names_what_it_does(user, alice_browser):
+    task = make_task(user, "Buy milk")
+    html = alice_browser.get("/chat/").content.decode()
+    assert f'<a class="side-task-title" href="/tasks/{task.id}/edit/">Buy milk</a>' in html
+    assert 'aria-label="Complete Buy milk"' in html
+    assert "<label" not in html.split('id="tasks-pending"')[1].split("</ul>")[0]
+
+
+def test_the_side_list_shows_overdue_tasks_first_then_by_due_date_then_undated(user, alice_browser):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_task(user, "Undated")
+    make_task(user, "Next week", due_date=today + timedelta(days=7))
+    make_task(user, "Late", due_date=today - timedelta(days=1))
+    html = alice_browser.get("/chat/").content.decode()
+    pending = html.split('id="tasks-pending"')[1].split("</ul>")[0]
+    assert re.findall(r'class="side-task-title"[^>]*>([^<]+)<', pending) == ["Late", "Next week", "Undated"]

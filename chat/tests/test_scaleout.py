@@ -145,13 +145,17 @@ def test_a_conversation_started_on_one_server_continues_on_the_other(two_servers
         changed = json.loads(watcher_on_b.recv(timeout=WAIT_S))
         assert changed["type"] == "tasks.changed" and changed["action"] == "created"
         assert "milk" in changed["task"]["title"].lower()
+        # So is the new conversation, for B's conversation list.
+        listed = json.loads(watcher_on_b.recv(timeout=WAIT_S))
+        assert (listed["type"], listed["action"]) == ("conversations.changed", "created")
+        assert listed["conversation"]["id"] == conversation_id
     finally:
         on_a.close()
 
     on_b = watcher_on_b
     try:
         on_b.send(json.dumps({"type": "message", "text": "show my pending tasks", "conversation_id": conversation_id}))
-        second = [f for f in frames_until(on_b, "turn.end") if f["type"] != "tasks.changed"]
+        second = [f for f in frames_until(on_b, "turn.end") if not f["type"].endswith(".changed")]
         assert second[0] == {"type": "turn.start", "conversation_id": conversation_id, "message_id": second[0]["message_id"]}
         assert second[-1]["status"] == "complete"
         assert "milk" in "".join(f["text"] for f in second if f["type"] == "delta").lower()

@@ -235,3 +235,84 @@ def test_changing_pages_only_accept_post(browser, user):
     for url in ("/tasks/new/", f"/tasks/{task.pk}/toggle/", f"/tasks/{task.pk}/delete/"):
         assert browser.get(url).status_code == 405
     assert Task.objects.filter(pk=task.pk, completed=False).exists()
+
+
+def shown_titles(client: Client, query: str = "") -> list[str]:
+    html = client.get(f"/tasks/{query}").content.decode()
+    return re.findall(r'<span class="task-title">([^<]+)</span>', html)
+
+
+def test_the_list_shows_overdue_tasks_first_then_by_due_date_then_undated_then_done(browser, user):
+    today = timezone.localdate()
+    make_task(user, "Undated")
+    make_task(user, "Next week", due_date=today + timedelta(days=7))
+    make_task(user, "Done", completed=True)
+    make_task(user, "Two days late", due_date=today - timedelta(days=2))
+    make_task(user, "Due today", due_date=today)
+    assert shown_titles(browser) == ["Two days late", "Due today", "Next week", "Undated", "Done"]
+    html = browser.get("/tasks/").content.decode()
+    assert "Overdue · " in html
+
+
+def test_today_upcoming_and_overdue_views(browser, user, other_user):
+    today = timezone.localdate()
+    make_task(user, "Late", due_date=today - timedelta(days=1))
+    make_task(user, "Now", due_date=today)
+    make_task(user, "Soon", due_date=today + timedelta(days=2))
+    make_task(user, "Sometime")
+    make_task(user, "Done today", due_date=today, completed=True)
+    make_task(other_user, "Theirs today", due_date=today)
+
+    assert shown_titles(browser, "?show=today") == ["Late", "Now"]
+    assert shown_titles(browser, "?show=upcoming") == ["Now", "Soon"]
+    assert shown_titles(browser, "?show=overdue") == ["Late"]
+    html = browser.get("/tasks/?show=upcoming").content.decode()
+    # Upcoming is grouped by day, today's group named so.
+    headings = re.findall(r'<h2 class="day-heading">([^<]+)</h2>', html)
+    assert headings == ["Today", (today + timedelta(days=2)).strftime("%A %-d %B")]
+    assert 'class="due"' not in html  # the day's heading says it once
+    # Each view's tab counts what it shows.
+    assert re.search(r'\?show=today"[^>]*>Today <span class="count">2</span>', html)
+    assert re.search(r'\?show=upcoming"[^>]*>Upcoming <span class="count">2</span>', html)
+
+
+def test_the_search_box_finds_tasks_by_their_words_within_the_view(browser, user, other_user):
+    make_task(user, "Buy oat milk")
+    make_task(user, "Call the bank", description="about the milk bill")
+    make_task(user, "Milk the cow", completed=True)
+    make_task(user, "Water the plants")
+    make_task(other_user, "Mallory's milk")
+    # Newest first among the undated; done ones last.
+    assert shown_titles(browser, "?q=milk") == ["Call the bank", "Buy oat milk", "Milk the cow"]
+    assert shown_titles(browser, "?show=pending&q=milk") == ["Call the bank", "Buy oat milk"]
+    html = browser.get("/tasks/?q=nothing-like-it").content.decode()
+    assert "No tasks match “nothing-like-it”" in html
+    assert 'name="q" value="nothing-like-it"' in html
+
+
+def test_the_list_shows_no_task_numbers_and_offers_edit_and_delete_as_labelled_actions(browser, user):
+    task = make_task(user, "Book dentist")
+    html = browser.get("/tasks/").content.decode()
+    assert f"#{task.id}" not in html
+    assert 'aria-label="Edit Book dentist"' in html and 'aria-label="Delete Book dentist"' in html
+
+
+def test_the_tasks_page_hands_its_script_the_live_socket_and_task_url_and_has_no_inline_code(browser):
+    html = browser.get("/tasks/").content.decode()
+    config = re.search(r'<script id="tasks-config" type="application/json">(.*?)</script>', html, re.S).group(1)
+    assert '"socket": "/ws/chat/"' in config and '"task": "/api/tasks/{id}/"' in config
+    assert '<script type="module" src="/static/js/tasks/main.js">' in html
+    for attributes, body in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
+        assert 'type="application/json"' in attributes or (" src=" in attributes and not body.strip()), attributes
+
+
+def test_every_page_names_its_favicon(browser):
+    html = browser.get("/tasks/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    assert Client().get("/static/favicon.svg").status_code == 200
+
+
+def test_the_browsable_api_form_starts_on_medium_priority(browser):
+    html = browser.get("/api/tasks/", HTTP_ACCEPT="text/html").content.decode()
+    selected = re.findall(r'<option value="(\w+)"\s+selected', html)
+    assert selected == ["medium"]

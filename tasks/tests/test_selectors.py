@@ -1,5 +1,5 @@
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -208,6 +208,20 @@ def test_task_list_refuses_an_unknown_ordering(user):
 def test_task_counts_match_the_page_filters(user, other_user):
     make_task(user, "open")
     make_task(user, "late", due_date=date(2027, 6, 1))
-    make_task(user, "done", completed=True)
-    make_task(other_user, "theirs")
-    assert selectors.task_counts(user=user, today=TODAY) == {"all": 3, "pending": 2, "completed": 1, "overdue": 1}
+    make_task(user, "due now", due_date=TODAY)
+    make_task(user, "later", due_date=TODAY + timedelta(days=3))
+    make_task(user, "done", completed=True, due_date=TODAY)
+    make_task(other_user, "theirs", due_date=TODAY)
+    assert selectors.task_counts(user=user, today=TODAY) == {
+        "all": 5, "pending": 4, "completed": 1, "overdue": 1, "today": 2, "upcoming": 2,
+    }
+
+
+def test_the_agenda_order_puts_open_tasks_soonest_due_first_and_undated_and_done_ones_last(user):
+    make_task(user, "undated")
+    make_task(user, "next week", due_date=TODAY + timedelta(days=7))
+    make_task(user, "late", due_date=TODAY - timedelta(days=2))
+    make_task(user, "done early", completed=True, due_date=TODAY - timedelta(days=9))
+    make_task(user, "today", due_date=TODAY)
+    ordered = selectors.task_list(user=user, filters=TaskFilters(ordering=selectors.AGENDA), today=TODAY)
+    assert titles(ordered) == ["late", "today", "next week", "undated", "done early"]
