@@ -9,7 +9,6 @@ the consumer only checks the shape of frames, runs one turn at a time as an asyn
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any
@@ -18,6 +17,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tasks.events import user_group
+from todo_project.text import json_loads_bounded
 
 from .auth import PROTOCOL
 
@@ -118,7 +118,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("bad_frame", "Frames must be JSON text.")
             return
         try:
-            frame = json.loads(text_data)
+            frame = json_loads_bounded(text_data)
         except ValueError:
             await self.send_error("invalid_json", "That frame is not valid JSON.")
             return
