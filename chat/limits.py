@@ -29,7 +29,7 @@ RATE_LIMITED = "rate_limited"
 BUSY = "busy"
 BUDGET_EXHAUSTED = "budget_exhausted"
 
-_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -39,37 +39,62 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def _rate_key(user_id: int, window_start: int) -> str:
-    return f"chat:rate:{user_id}:{window_start}"
+    return f"{_rate_name(user_id)}:{window_start}"
+
+
+def _rate_name(user_id: int) -> str:
+    return f"chat:rate:{user_id}"
+
+
+def _window(rate: str, now: float | None) -> tuple[int, int, int, float]:
+    """(limit, period, window start, now) for a rate: a fixed window of `period` seconds."""
+    limit, period = parse_rate(rate)
+    now = time.time() if now is None else now
+    return limit, period, int(now // period) * period, now
 
 
 def _rate_window(now: float | None) -> tuple[int, int, int, float]:
-    """(limit, period, window start, now) for CHAT_TURN_RATE: a fixed window of `period` seconds."""
-    limit, period = parse_rate(settings.CHAT_TURN_RATE)
-    now = time.time() if now is None else now
-    return limit, period, int(now // period) * period, now
+    return _window(settings.CHAT_TURN_RATE, now)
 
 
 def _seconds_to_wait(window_start: int, period: int, now: float) -> int:
     return max(1, int(window_start + period - now))
 
 
-def check_rate(user_id: int, *, now: float | None = None) -> int | None:
-    """Counts one turn; returns the seconds to wait when the user is over CHAT_TURN_RATE, else None."""
-    limit, period, window_start, now = _rate_window(now)
-    if _over_rate(_count_turn(user_id, window_start, period), limit):
+def count_hit(name: str, rate: str, *, now: float | None = None) -> int | None:
+    """Counts one hit on the counter `name` against `rate` ('20/min'); returns the seconds to wait
+    when that is over the rate, else None. The other limits (auth doors) count with this too."""
+    limit, period, window_start, now = _window(rate, now)
+    if _over_rate(_count(f"{name}:{window_start}", period), limit):
         return _seconds_to_wait(window_start, period, now)
     return None
 
 
+def rate_spent(name: str, rate: str, *, now: float | None = None) -> int | None:
+    """Without counting: the seconds to wait when `name` has used all of `rate` in this window, else None."""
+    limit, period, window_start, now = _window(rate, now)
+    if int(cache.get(f"{name}:{window_start}", 0)) >= limit:
+        return _seconds_to_wait(window_start, period, now)
+    return None
+
+
+def check_rate(user_id: int, *, now: float | None = None) -> int | None:
+    """Counts one turn; returns the seconds to wait when the user is over CHAT_TURN_RATE, else None."""
+    return count_hit(_rate_name(user_id), settings.CHAT_TURN_RATE, now=now)
+
+
 def _count_turn(user_id: int, window_start: int, period: int) -> int:
-    """Adds one turn to the window's counter and returns the count. `cache.add` creates the counter
+    return _count(_rate_key(user_id, window_start), period)
+
+
+def _count(key: str, period: int) -> int:
+    """Adds one to the window's counter and returns the count. `cache.add` creates the counter
     with the window as its expiry and `cache.incr` is atomic in Redis and in the local-memory
     cache, so two processes cannot both take the last slot."""
-    key = _rate_key(user_id, window_start)
     cache.add(key, 0, timeout=period + 1)
     try:
         return cache.incr(key)
-    except ValueError:  # the key expired between add and incr: this is the window's first turn
+    except ValueError:  # the key expired between add and incr: this is the window's first hit
         cache.add(key, 1, timeout=period + 1)
         return 1
 

@@ -1,6 +1,10 @@
 """Sign-up, log-in and token endpoints: wiring around django.contrib.auth and simplejwt."""
 
+from functools import partial
+
+from django.contrib import admin
 from django.contrib.auth import get_user_model, login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,6 +23,8 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
 
 from tasks.serializers import StrictSerializerMixin
+
+from .auth_limits import AuthDoorThrottle, auth_door
 
 User = get_user_model()
 
@@ -54,8 +60,7 @@ class UserSerializer(serializers.Serializer):
 class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [AuthDoorThrottle]
 
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, summary="Create an account")
     def post(self, request):
@@ -72,8 +77,8 @@ class RegisterView(APIView):
 
 @extend_schema_view(post=extend_schema(summary="Get an access and a refresh token"))
 class ThrottledTokenObtainPairView(TokenObtainPairView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [AuthDoorThrottle]
+    checks_password = True  # also the per-account limit on failed logins
 
 
 class UserAwareTokenRefreshSerializer(TokenRefreshSerializer):
@@ -174,9 +179,12 @@ __all__ = [
     "LogoutView",
     "PasswordChangeView",
     "signup_page",
+    "login_page",
+    "admin_login_page",
 ]
 
 
+@partial(auth_door, checks_password=False)
 def signup_page(request):
     if request.user.is_authenticated:
         return redirect("tasks:list")
@@ -186,3 +194,7 @@ def signup_page(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("tasks:list")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+login_page = auth_door(auth_views.LoginView.as_view(redirect_authenticated_user=True), checks_password=True)
+admin_login_page = auth_door(admin.site.login, checks_password=True)

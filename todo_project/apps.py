@@ -9,8 +9,10 @@ class TodoProjectConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_login_failed
         from django.db.models.signals import post_delete, post_save
 
+        from .auth_limits import login_failed
         from .authentication import user_changed
 
         # Connected here, not where the authentication class is first imported: a process that
@@ -19,3 +21,5 @@ class TodoProjectConfig(AppConfig):
         user_model = get_user_model()
         post_save.connect(user_changed, sender=user_model, dispatch_uid="auth-user-cache-save")
         post_delete.connect(user_changed, sender=user_model, dispatch_uid="auth-user-cache-delete")
+        # Every door's authenticate() reports its failures here: the per-account login limit.
+        user_login_failed.connect(login_failed, dispatch_uid="auth-login-failed")

@@ -197,7 +197,17 @@ REST_FRAMEWORK = {
         "auth": env.str("AUTH_RATE", default="20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many proxies sit in front of daphne. 0 (the default): the client is the socket's address
+    # and X-Forwarded-For is ignored; any client can write that header, so trusting it unasked let
+    # one client rotate through addresses to dodge every throttle. N: the address the Nth proxy
+    # from the right of X-Forwarded-For saw (set it to the number of proxies that append to it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+
+# Doors that check a password or make an account (todo_project/auth_limits.py): attempts per client
+# across all of them, and failed logins per account from any client.
+AUTH_DOOR_RATE = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"]  # AUTH_RATE
+LOGIN_FAILURE_RATE = env.str("LOGIN_FAILURE_RATE", default="10/hour")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),

@@ -31,10 +31,11 @@ api_patterns = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="chat:app", permanent=False)),
     path("health/", health, name="health"),
+    path("admin/login/", accounts.admin_login_page),  # admin.site's own view, behind the auth limits
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("accounts/signup/", accounts.signup_page, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", accounts.login_page, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tasks/", include("tasks.urls")),
     path("chat/", include("chat.urls")),
