@@ -8,6 +8,12 @@ The scope gets ``user`` (AnonymousUser when nobody could be identified), ``auth_
 (``"unauthenticated"`` / ``"token_invalid"`` / ``"token_expired"`` or None) and
 ``token_expires_at`` (epoch seconds, JWT only) so the consumer can re-check expiry on
 every message.
+
+A socket lives no longer than what it was opened with. Logging out, deactivating the account,
+deleting it or changing its password ends every socket of that user (`end_user_sockets`, sent to
+the user's channel-layer group: every process with Redis), and before each turn the consumer asks
+`still_signed_in` whether the session or token would still be accepted, for a change made where
+no signal fires (a queryset update, a session deleted from the store).
 """
 
 from __future__ import annotations
@@ -15,15 +21,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from types import SimpleNamespace
+
+from asgiref.sync import async_to_sync
 from channels.auth import AuthMiddleware, get_user
+from channels.layers import get_channel_layer
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from tasks.events import user_group
 from todo_project.db import orm_unit
 
 logger = logging.getLogger(__name__)
@@ -81,6 +93,45 @@ class SessionOrJWTAuth(AuthMiddleware):
         user = await get_user(scope)
         scope["user"]._wrapped = user
         scope["auth_error"] = None if user.is_authenticated else "unauthenticated"
+
+
+@orm_unit
+def _session_user_id(session_key: str | None) -> Any:
+    """Whose the session is now, read afresh from the store (the scope's copy is from the connect)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    if not session_key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    # Django's own check: the session exists, its user is active, its password hash is current.
+    return auth.get_user(SimpleNamespace(session=store)).pk
+
+
+async def still_signed_in(scope: dict[str, Any]) -> bool:
+    """Whether what the socket was opened with (its JWT, else its session) still names its user."""
+    user_id = scope["user"].pk
+    raw = token_from_subprotocols(scope)
+    if raw is not None:
+        user, error, _ = await _user_for_token(raw)
+        return error is None and user.pk == user_id
+    session = scope.get("session")
+    return await _session_user_id(getattr(session, "session_key", None)) == user_id
+
+
+SOCKET_ENDED = {"type": "session.ended"}
+
+
+def end_user_sockets(user_id: Any) -> None:
+    """Closes every open socket of the user, in every process that shares the channel layer (sync)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(user_group(user_id), SOCKET_ENDED)
+    except Exception:  # noqa: BLE001 - the change is made; each socket re-checks before its next turn
+        logger.exception("ending the user's sockets failed", extra={"user_id": user_id})
 
 
 def SessionOrJWTAuthMiddleware(inner):  # noqa: N802 - reads like channels' AuthMiddlewareStack

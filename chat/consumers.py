@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from tasks.events import user_group
 from todo_project.text import json_loads_bounded
 
-from .auth import PROTOCOL
+from .auth import PROTOCOL, still_signed_in
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +68,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # Accept first so a browser can read the close code (a refused handshake only says 403).
         await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
         if not self.user.is_authenticated:
-            code = self.scope.get("auth_error") or "unauthenticated"
-            await self.send_error(code, "Log in, or send a valid access token, to chat.")
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            self.closed = True
+            await self._end(self.scope.get("auth_error") or "unauthenticated", "Log in, or send a valid access token, to chat.")
             return
         self.group = user_group(self.user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -109,10 +106,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._stop_turn()
             return
         if self._token_expired():
-            await self.send_error("token_expired", "Your access token has expired; reconnect with a fresh one.")
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            self.closed = True
-            await self._stop_turn()
+            await self._end("token_expired", "Your access token has expired; reconnect with a fresh one.")
             return
         if text_data is None:
             await self.send_error("bad_frame", "Frames must be JSON text.")
@@ -151,6 +145,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
         if self.turn_task is not None and not self.turn_task.done():
             raise FrameError("busy", "Still answering the previous message; wait for it or send cancel.")
+        if not await still_signed_in(self.scope):
+            # Logged out, deactivated or the password changed where no event reached this socket.
+            await self._end("session_ended", "You have been signed out; log in again to chat.")
+            return
         turn = ChatTurn(user=self.user, **message)
         try:
             # Awaited here, not in the task: frames are handled one at a time, so nothing can
@@ -192,6 +190,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def send_error(self, code: str, detail: str) -> None:
         await self.send_frame({"type": "error", "code": code, "detail": detail})
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """The user logged out, was deactivated or deleted, or changed the password (any process)."""
+        if not self.closed:
+            await self._end("session_ended", "You have been signed out; log in again to chat.")
+
+    async def _end(self, code: str, detail: str) -> None:
+        """Closes with 4401 after an error frame that says why, and stops a running turn."""
+        await self.send_error(code, detail)
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+        self.closed = True
+        await self._stop_turn()
 
     async def tasks_changed(self, event: dict[str, Any]) -> None:
         """A task of this user changed somewhere (any door, any process)."""
