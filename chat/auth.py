@@ -26,10 +26,12 @@ from types import SimpleNamespace
 from asgiref.sync import async_to_sync
 from channels.auth import AuthMiddleware, get_user
 from channels.layers import get_channel_layer
-from channels.security.websocket import AllowedHostsOriginValidator
+from channels.security.websocket import WebsocketDenier
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -138,21 +140,49 @@ def SessionOrJWTAuthMiddleware(inner):  # noqa: N802 - reads like channels' Auth
     return CookieMiddleware(SessionMiddleware(SessionOrJWTAuth(inner)))
 
 
+class _Handshake(HttpRequest):
+    """The websocket handshake as a Django request, for Django's own origin check."""
+
+    def __init__(self, scope: dict[str, Any]) -> None:
+        super().__init__()
+        host, port = scope.get("server") or ("", "")
+        self.META["SERVER_NAME"], self.META["SERVER_PORT"] = str(host), str(port)
+        for name, value in scope.get("headers") or []:
+            self.META["HTTP_" + name.decode("latin-1").upper().replace("-", "_")] = value.decode("latin-1")
+        self._secure = scope.get("scheme") == "wss"
+
+    def _get_scheme(self) -> str:
+        # SECURE_PROXY_SSL_HEADER, when set, is read first by HttpRequest.scheme, as for HTTP.
+        return "https" if self._secure else "http"
+
+
+def origin_allowed(scope: dict[str, Any]) -> bool:
+    """The Origin is the site's own (scheme, host and port, the host in ALLOWED_HOSTS) or one of
+    CSRF_TRUSTED_ORIGINS: the very check Django's CSRF middleware makes on an HTTP POST."""
+    from django.middleware.csrf import CsrfViewMiddleware
+
+    try:
+        return CsrfViewMiddleware(lambda request: None)._origin_verified(_Handshake(scope))
+    except DisallowedHost:  # the Host header itself is not one of ours
+        return False
+
+
 class OriginCheck:
-    """Origin checked against ALLOWED_HOSTS (channels' AllowedHostsOriginValidator).
+    """The Origin must be the site's own or a trusted one (origin_allowed), as for a CSRF check.
 
     A browser always sends Origin, so a missing Origin means a non-browser client. Those may
     connect only with a JWT subprotocol (which is then the only credential read): cross-site
     websocket hijacking rides on cookies, and a page cannot put a token in a victim's socket.
-    A foreign Origin is refused at the handshake (HTTP 403).
+    A foreign Origin (another scheme, host or port) is refused at the handshake (HTTP 403).
     """
 
     def __init__(self, application):
         self.application = application
-        self.validated = AllowedHostsOriginValidator(application)
 
     async def __call__(self, scope, receive, send):
         if _origin_header(scope) is None and token_from_subprotocols(scope) is not None:
             # The JWT path below never reads the cookie, so there is nothing to hijack.
             return await self.application(scope, receive, send)
-        return await self.validated(scope, receive, send)
+        if _origin_header(scope) is None or not origin_allowed(scope):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)
