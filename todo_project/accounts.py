@@ -25,6 +25,7 @@ from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRef
 from tasks.serializers import StrictSerializerMixin
 
 from .auth_limits import AuthDoorThrottle, auth_door
+from .usernames import validate_username
 
 User = get_user_model()
 
@@ -40,6 +41,10 @@ class RegisterSerializer(StrictSerializerMixin, serializers.Serializer):
     def validate_username(self, value: str) -> str:
         if User.objects.filter(username__iexact=value).exists():
             raise serializers.ValidationError("That username is taken.")
+        try:
+            validate_username(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from exc
         return value
 
     def validate(self, attrs):
@@ -184,11 +189,18 @@ __all__ = [
 ]
 
 
+class SignupForm(UserCreationForm):
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        validate_username(username)
+        return username
+
+
 @partial(auth_door, checks_password=False)
 def signup_page(request):
     if request.user.is_authenticated:
         return redirect("tasks:list")
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
