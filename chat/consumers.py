@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from tasks.events import user_group
 from todo_project.text import json_loads_bounded
@@ -28,6 +30,12 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_BIG = 4009
+CLOSE_TOO_MANY = 4429
+
+# Open sockets per user in this process (one event loop: no lock needed). Counted per process,
+# not in the shared cache: a process that dies takes its count with it, where a shared counter
+# would stay inflated and lock the user out. N processes allow N times the cap.
+_open_sockets: Counter[int] = Counter()
 
 
 def _now() -> float:
@@ -70,11 +78,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not self.user.is_authenticated:
             await self._end(self.scope.get("auth_error") or "unauthenticated", "Log in, or send a valid access token, to chat.")
             return
+        if _open_sockets[self.user.pk] >= settings.CHAT_MAX_SOCKETS_PER_USER:
+            await self._end("too_many_sockets", "Too many chat windows are open; close one and reload.", CLOSE_TOO_MANY)
+            return
+        self.counted = True
+        _open_sockets[self.user.pk] += 1
         self.group = user_group(self.user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
+        if getattr(self, "counted", False):
+            self.counted = False
+            _open_sockets[self.user.pk] -= 1
+            if _open_sockets[self.user.pk] <= 0:
+                del _open_sockets[self.user.pk]
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         # A dropped connection stops the turn; the partial reply is saved as interrupted.
@@ -196,10 +214,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not self.closed:
             await self._end("session_ended", "You have been signed out; log in again to chat.")
 
-    async def _end(self, code: str, detail: str) -> None:
-        """Closes with 4401 after an error frame that says why, and stops a running turn."""
+    async def _end(self, code: str, detail: str, close_code: int = CLOSE_UNAUTHENTICATED) -> None:
+        """Closes (4401 unless told) after an error frame that says why, and stops a running turn."""
         await self.send_error(code, detail)
-        await self.close(code=CLOSE_UNAUTHENTICATED)
+        await self.close(code=close_code)
         self.closed = True
         await self._stop_turn()
 

@@ -245,6 +245,8 @@ CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=20)
 # Messages per page of GET /api/conversations/{id}/ (the latest first; ?before= pages back).
 CHAT_CONVERSATION_MESSAGES = env.int("CHAT_CONVERSATION_MESSAGES", default=100)
 CHAT_MAX_MESSAGE_CHARS = 4000
+# Open chat sockets per user, per daphne process; one more is closed with 4429 too_many_sockets.
+CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=20)
 # Per-user chat limits (chat/limits.py), shared by every process through the cache:
 # turns started per user from any door, and model tokens per user per day (0 = no budget).
 CHAT_TURN_RATE = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["chat"]  # CHAT_RATE, for both doors
