@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "csp",
     "tasks",
     "chat",
     "agents_bridge",
@@ -51,11 +52,13 @@ MIDDLEWARE = [
     "todo_project.middleware.RequestIdMiddleware",
     "todo_project.middleware.ApiExceptionMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "todo_project.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "todo_project.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,6 +172,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # A CSRF failure under /api/ is JSON like every other API error.
 CSRF_FAILURE_VIEW = "todo_project.api_errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): pages run only scripts served from this site, never inline
+# script or handlers (page data goes through json_script). todo_project.middleware lets the admin
+# and the browsable API keep their inline styles; our own templates have none.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # the chat websocket: CSP 3 lets 'self' cover ws(s) to this host
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- DRF ---
 REST_FRAMEWORK = {

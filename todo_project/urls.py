@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from tasks.api import TaskViewSet
@@ -21,7 +21,8 @@ api_patterns = [
     path("auth/logout/", accounts.LogoutView.as_view(), name="api_logout"),
     path("auth/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script from a URL, not inline (CSP script-src 'self').
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("", include("chat.api_urls")),
     *router.urls,
     # Last: any other /api/ URL is a JSON 404 (Django's HTML debug page never answers an API client).
