@@ -18,6 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
@@ -25,6 +26,7 @@ from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRef
 from tasks.serializers import StrictSerializerMixin
 
 from .auth_limits import AuthDoorThrottle, auth_door
+from .sessions import end_sockets_after_commit
 from .usernames import validate_username
 
 User = get_user_model()
@@ -107,7 +109,8 @@ class LogoutSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class LogoutView(APIView):
-    """Blacklists the refresh token so it can no longer mint access tokens.
+    """Blacklists the refresh token so it can no longer mint access tokens, and closes the user's
+    chat sockets (as a page logout does).
 
     Access tokens already issued stay valid until they expire (minutes); clients drop them.
     """
@@ -120,9 +123,11 @@ class LogoutView(APIView):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            token = RefreshToken(serializer.validated_data["refresh"])
+            token.blacklist()
         except TokenError as exc:
             raise serializers.ValidationError({"refresh": [str(exc)]}) from exc
+        end_sockets_after_commit(token.payload.get(jwt_settings.USER_ID_CLAIM))
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 

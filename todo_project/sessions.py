@@ -15,7 +15,7 @@ from django.db import transaction
 from chat.auth import end_user_sockets
 
 
-def _end_after_commit(user_id: Any) -> None:
+def end_sockets_after_commit(user_id: Any) -> None:
     transaction.on_commit(lambda: end_user_sockets(user_id))
 
 
@@ -31,13 +31,13 @@ def note_sign_in_change(sender, instance, update_fields=None, **kwargs) -> None:
 
 def user_saved(sender, instance, **kwargs) -> None:
     if instance.__dict__.pop("_ends_sign_ins", False):
-        _end_after_commit(instance.pk)
+        end_sockets_after_commit(instance.pk)
 
 
 def user_deleted(sender, instance, **kwargs) -> None:
-    _end_after_commit(instance.pk)
+    end_sockets_after_commit(instance.pk)
 
 
 def user_logged_out(sender, request, user, **kwargs) -> None:
     if user is not None:
-        _end_after_commit(user.pk)
+        end_sockets_after_commit(user.pk)

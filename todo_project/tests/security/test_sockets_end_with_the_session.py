@@ -49,6 +49,20 @@ async def test_logging_out_closes_the_open_sockets_of_the_user(user):
         await api.disconnect()
 
 
+async def test_logging_out_through_the_api_closes_the_open_sockets_of_the_user(user):
+    from rest_framework.test import APIClient
+
+    refresh = await sync_to_async(lambda: str(RefreshToken.for_user(user)))()
+    api = await token_socket(user)
+    try:
+        logout = await sync_to_async(APIClient().post)("/api/auth/logout/", {"refresh": refresh}, format="json")
+        assert logout.status_code == 205
+
+        await assert_ended(api)
+    finally:
+        await api.disconnect()
+
+
 async def test_deactivating_the_account_closes_its_sockets_and_no_more_tasks_are_deleted(user):
     await sync_to_async(make_task)(user, "Keep me")
     _, headers = await sync_to_async(signed_in_browser)(user)
