@@ -19,15 +19,16 @@ no signal fires (a queryset update, a session deleted from the store).
 from __future__ import annotations
 
 import logging
-from typing import Any
-
+from importlib import import_module
 from types import SimpleNamespace
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.auth import AuthMiddleware, get_user
 from channels.layers import get_channel_layer
 from channels.security.websocket import WebsocketDenier
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import DisallowedHost
@@ -100,10 +101,6 @@ class SessionOrJWTAuth(AuthMiddleware):
 @orm_unit
 def _session_user_id(session_key: str | None) -> Any:
     """Whose the session is now, read afresh from the store (the scope's copy is from the connect)."""
-    from importlib import import_module
-
-    from django.conf import settings
-
     if not session_key:
         return None
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
