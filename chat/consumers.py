@@ -37,6 +37,8 @@ CLOSE_TOO_MANY = 4429
 # would stay inflated and lock the user out. N processes allow N times the cap.
 _open_sockets: Counter[int] = Counter()
 
+SIGNED_OUT = "You have been signed out; log in again to chat."
+
 
 def _now() -> float:
     return time.time()
@@ -165,7 +167,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             raise FrameError("busy", "Still answering the previous message; wait for it or send cancel.")
         if not await still_signed_in(self.scope):
             # Logged out, deactivated or the password changed where no event reached this socket.
-            await self._end("session_ended", "You have been signed out; log in again to chat.")
+            await self._end("session_ended", SIGNED_OUT)
             return
         turn = ChatTurn(user=self.user, **message)
         try:
@@ -212,7 +214,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def session_ended(self, event: dict[str, Any]) -> None:
         """The user logged out, was deactivated or deleted, or changed the password (any process)."""
         if not self.closed:
-            await self._end("session_ended", "You have been signed out; log in again to chat.")
+            await self._end("session_ended", SIGNED_OUT)
 
     async def _end(self, code: str, detail: str, close_code: int = CLOSE_UNAUTHENTICATED) -> None:
         """Closes (4401 unless told) after an error frame that says why, and stops a running turn."""
