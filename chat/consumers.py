@@ -9,17 +9,19 @@ the consumer only checks the shape of frames, runs one turn at a time as an asyn
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
+from collections import Counter
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from tasks.events import user_group
+from core.text import json_loads_bounded
 
-from .auth import PROTOCOL
+from .auth import PROTOCOL, still_signed_in
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,14 @@ MAX_FRAME_BYTES = 64 * 1024
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_BIG = 4009
+CLOSE_TOO_MANY = 4429
+
+# Open sockets per user in this process (one event loop: no lock needed). Counted per process,
+# not in the shared cache: a process that dies takes its count with it, where a shared counter
+# would stay inflated and lock the user out. N processes allow N times the cap.
+_open_sockets: Counter[int] = Counter()
+
+SIGNED_OUT = "You have been signed out; log in again to chat."
 
 
 def _now() -> float:
@@ -68,16 +78,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # Accept first so a browser can read the close code (a refused handshake only says 403).
         await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
         if not self.user.is_authenticated:
-            code = self.scope.get("auth_error") or "unauthenticated"
-            await self.send_error(code, "Log in, or send a valid access token, to chat.")
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            self.closed = True
+            await self._end(self.scope.get("auth_error") or "unauthenticated", "Log in, or send a valid access token, to chat.")
             return
+        if _open_sockets[self.user.pk] >= settings.CHAT_MAX_SOCKETS_PER_USER:
+            await self._end("too_many_sockets", "Too many chat windows are open; close one and reload.", CLOSE_TOO_MANY)
+            return
+        self.counted = True
+        _open_sockets[self.user.pk] += 1
         self.group = user_group(self.user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
+        if getattr(self, "counted", False):
+            self.counted = False
+            _open_sockets[self.user.pk] -= 1
+            if _open_sockets[self.user.pk] <= 0:
+                del _open_sockets[self.user.pk]
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         # A dropped connection stops the turn; the partial reply is saved as interrupted.
@@ -109,16 +126,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._stop_turn()
             return
         if self._token_expired():
-            await self.send_error("token_expired", "Your access token has expired; reconnect with a fresh one.")
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            self.closed = True
-            await self._stop_turn()
+            await self._end("token_expired", "Your access token has expired; reconnect with a fresh one.")
             return
         if text_data is None:
             await self.send_error("bad_frame", "Frames must be JSON text.")
             return
         try:
-            frame = json.loads(text_data)
+            frame = json_loads_bounded(text_data)
         except ValueError:
             await self.send_error("invalid_json", "That frame is not valid JSON.")
             return
@@ -152,6 +166,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
         if self.turn_task is not None and not self.turn_task.done():
             raise FrameError("busy", "Still answering the previous message; wait for it or send cancel.")
+        if not await still_signed_in(self.scope):
+            # Logged out, deactivated or the password changed where no event reached this socket.
+            await self._end("session_ended", SIGNED_OUT)
+            return
         turn = ChatTurn(user=self.user, **message)
         try:
             # Awaited here, not in the task: frames are handled one at a time, so nothing can
@@ -193,6 +211,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def send_error(self, code: str, detail: str) -> None:
         await self.send_frame({"type": "error", "code": code, "detail": detail})
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """The user logged out, was deactivated or deleted, or changed the password (any process)."""
+        if not self.closed:
+            await self._end("session_ended", SIGNED_OUT)
+
+    async def _end(self, code: str, detail: str, close_code: int = CLOSE_UNAUTHENTICATED) -> None:
+        """Closes (4401 unless told) after an error frame that says why, and stops a running turn."""
+        await self.send_error(code, detail)
+        await self.close(code=close_code)
+        self.closed = True
+        await self._stop_turn()
 
     async def tasks_changed(self, event: dict[str, Any]) -> None:
         """A task of this user changed somewhere (any door, any process)."""

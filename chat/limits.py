@@ -16,7 +16,6 @@ A crashed process never releases its lock: the lock expires after the longest a 
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,19 +25,14 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 
+from core import ratelimit
+
 RATE_LIMITED = "rate_limited"
 BUSY = "busy"
 BUDGET_EXHAUSTED = "budget_exhausted"
 
-_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 # Two days, so a day's token count outlives the day it counts whatever the timezone.
 BUDGET_SECONDS = 2 * 86400
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """'20/min' -> (20, 60): the same notation as DRF throttle rates."""
-    count, _, period = rate.partition("/")
-    return int(count), _PERIODS[period.strip().lower()]
 
 
 def rate_key(user_id: int, window_start: int) -> str:
@@ -78,15 +72,13 @@ class TurnLimits:
         """Counts the turn against the rate, checks the budget, then takes the lock, in that order:
         a turn over the rate or the budget is refused as such (even while another turn runs) and
         holds no lock afterwards; a busy one still counts against the rate."""
-        limit, period = parse_rate(settings.CHAT_TURN_RATE)
-        now = time.time() if now is None else now
-        window_start = int(now // period) * period
+        limit, period, window_start, now = ratelimit.window(settings.CHAT_TURN_RATE, now)
         token = secrets.randbits(62)  # an int: Django's Redis cache stores it as a plain number
         count, used_today, taken = self._count_read_and_lock(user_id, window_start, period, token)
         budget = settings.AGENT_DAILY_TOKEN_BUDGET
         refusal = None
         if count > limit:
-            refusal = Claim(RATE_LIMITED, wait=max(1, int(window_start + period - now)))
+            refusal = Claim(RATE_LIMITED, wait=ratelimit.seconds_to_wait(window_start, period, now))
         elif budget > 0 and used_today >= budget:
             refusal = Claim(BUDGET_EXHAUSTED)
         if refusal is not None:
@@ -111,24 +103,16 @@ class CacheTurnLimits(TurnLimits):
     local-memory cache, so two connections cannot both take the last slot or the lock."""
 
     def _count_read_and_lock(self, user_id: int, window_start: int, period: int, token: int) -> tuple[int, int, bool]:
-        count = self._add_to(rate_key(user_id, window_start), 1, timeout=period + 1)
+        count = ratelimit.add_to_counter(rate_key(user_id, window_start), 1, timeout=period + 1, cache=self.cache)
         used_today = int(self.cache.get(budget_key(user_id, timezone.localdate()), 0))
         taken = self.cache.add(turn_key(user_id), token, timeout=turn_lock_seconds())
         return count, used_today, taken
 
     def finish(self, user_id: int, token: int | None, tokens_used: int) -> None:
         if tokens_used > 0:
-            self._add_to(budget_key(user_id, timezone.localdate()), tokens_used, timeout=BUDGET_SECONDS)
+            ratelimit.add_to_counter(budget_key(user_id, timezone.localdate()), tokens_used, timeout=BUDGET_SECONDS, cache=self.cache)
         if token is not None and self.cache.get(turn_key(user_id)) == token:
             self.cache.delete(turn_key(user_id))
-
-    def _add_to(self, key: str, amount: int, *, timeout: int) -> int:
-        self.cache.add(key, 0, timeout=timeout)
-        try:
-            return self.cache.incr(key, amount)
-        except ValueError:  # the key expired between add and incr: this is its first count
-            self.cache.add(key, amount, timeout=timeout)
-            return amount
 
 
 # KEYS: rate counter, token count, turn lock. ARGV: rate window seconds, token, lock seconds.

@@ -1,6 +1,10 @@
 """Sign-up, log-in and token endpoints: wiring around django.contrib.auth and simplejwt."""
 
+from functools import partial
+
+from django.contrib import admin
 from django.contrib.auth import get_user_model, login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,11 +18,16 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView
 from rest_framework_simplejwt.views import TokenRefreshView as SimpleJWTTokenRefreshView
 
 from core.serializers import StrictSerializerMixin
+
+from .auth_limits import AuthDoorThrottle, auth_door
+from .sessions import end_sockets_after_commit
+from .usernames import validate_username
 
 User = get_user_model()
 
@@ -34,6 +43,10 @@ class RegisterSerializer(StrictSerializerMixin, serializers.Serializer):
     def validate_username(self, value: str) -> str:
         if User.objects.filter(username__iexact=value).exists():
             raise serializers.ValidationError("That username is taken.")
+        try:
+            validate_username(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from exc
         return value
 
     def validate(self, attrs):
@@ -54,8 +67,7 @@ class UserSerializer(serializers.Serializer):
 class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [AuthDoorThrottle]
 
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer}, summary="Create an account")
     def post(self, request):
@@ -72,8 +84,8 @@ class RegisterView(APIView):
 
 @extend_schema_view(post=extend_schema(summary="Get an access and a refresh token"))
 class ThrottledTokenObtainPairView(TokenObtainPairView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [AuthDoorThrottle]
+    checks_password = True  # also the per-account limit on failed logins
 
 
 class UserAwareTokenRefreshSerializer(TokenRefreshSerializer):
@@ -97,7 +109,8 @@ class LogoutSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class LogoutView(APIView):
-    """Blacklists the refresh token so it can no longer mint access tokens.
+    """Blacklists the refresh token so it can no longer mint access tokens, and closes the user's
+    chat sockets (as a page logout does).
 
     Access tokens already issued stay valid until they expire (minutes); clients drop them.
     """
@@ -110,9 +123,11 @@ class LogoutView(APIView):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            token = RefreshToken(serializer.validated_data["refresh"])
+            token.blacklist()
         except TokenError as exc:
             raise serializers.ValidationError({"refresh": [str(exc)]}) from exc
+        end_sockets_after_commit(token.payload.get(jwt_settings.USER_ID_CLAIM))
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
@@ -174,15 +189,29 @@ __all__ = [
     "LogoutView",
     "PasswordChangeView",
     "signup_page",
+    "login_page",
+    "admin_login_page",
 ]
 
 
+class SignupForm(UserCreationForm):
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        validate_username(username)
+        return username
+
+
+@partial(auth_door, checks_password=False)
 def signup_page(request):
     if request.user.is_authenticated:
         return redirect("tasks:list")
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("tasks:list")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+login_page = auth_door(auth_views.LoginView.as_view(redirect_authenticated_user=True), checks_password=True)
+admin_login_page = auth_door(admin.site.login, checks_password=True)

@@ -8,22 +8,31 @@ import DRF views or drf-spectacular: see api_schema.py for the schema side.)
 
 from __future__ import annotations
 
+import codecs
 import json
 
+from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.request import is_form_media_type
+from rest_framework.utils import json as drf_json
 
-from core.text import encodes_as_utf8
+from core.text import encodes_as_utf8, json_loads_bounded
 
 
 class StrictJSONParser(JSONParser):
     """JSON, refusing text no database can store (lone UTF-16 surrogates such as "\\ud800")."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        # JSONParser.parse, with the nesting bounded (json_loads_bounded).
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.getreader(encoding)(stream).read()
+            data = json_loads_bounded(text, parse_constant=drf_json.strict_constant if self.strict else None)
+        except ValueError as exc:  # UnicodeDecodeError is one too
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
         # NUL is left to the fields, which name the one that holds it (DRF refuses it per field).
         if not encodes_as_utf8(json.dumps(data, ensure_ascii=False)):
             raise exceptions.ParseError("JSON parse error - the text contains invalid Unicode (a lone surrogate).")

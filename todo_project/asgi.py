@@ -17,7 +17,7 @@ from chat.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # OriginCheck wraps channels' AllowedHostsOriginValidator (see chat/auth.py for the one exception).
+        # OriginCheck: the full origin, as Django's CSRF check (see chat/auth.py for the one exception).
         "websocket": OriginCheck(SessionOrJWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -5,12 +5,16 @@ refuse a deleted or deactivated account and a token minted before a password cha
 query was the largest fixed cost of an API request: 15-20% of the server time of
 `GET /api/tasks/?limit=50` on a cheap filter (bench/task_api.py), more than serializing the page.
 
-Here the user comes from Django's cache (Redis when REDIS_URL is set, shared by every process)
-and the same three checks run on it for every request. Any save or delete of a user drops its
-entry (the signal receivers below, connected at startup in TodoProjectConfig.ready), so
-deactivating an account in the admin or changing a password takes effect on the very next
+Here the user comes from Django's cache when that cache is shared by every process (Redis, when
+REDIS_URL is set), and the same three checks run on it for every request. Any save or delete of a
+user drops its entry (the signal receivers below, connected at startup in TodoProjectConfig.ready),
+so deactivating an account in the admin or changing a password takes effect on the very next
 request, in every process. A change that bypasses model signals (a queryset .update() or raw
 SQL) is seen when the entry expires: USER_CACHE_SECONDS bounds that.
+
+With the per-process local-memory cache (no REDIS_URL) a change made in another process (a
+second daphne, `manage.py shell`) would drop only that process's copy and leave the old token
+working here for minutes, so then the user is read from the database on every request.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.settings import api_settings
 
@@ -59,7 +64,14 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user_model = _CachedUsers(get_user_model())
+        if cache_is_shared():
+            self.user_model = _CachedUsers(get_user_model())
+        # else simplejwt's own lookup: the database, on every request
+
+
+def cache_is_shared() -> bool:
+    """Whether every process sees the same cache, so that dropping an entry reaches them all."""
+    return not isinstance(caches["default"], LocMemCache)
 
 
 def user_changed(sender, instance, **kwargs) -> None:

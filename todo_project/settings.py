@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "core",
+    "csp",
     "tasks",
     "chat",
     "agents_bridge",
@@ -52,11 +53,13 @@ MIDDLEWARE = [
     "todo_project.middleware.RequestIdMiddleware",
     "todo_project.middleware.ApiExceptionMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "todo_project.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "todo_project.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -170,6 +173,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # A CSRF failure under /api/ is JSON like every other API error.
 CSRF_FAILURE_VIEW = "todo_project.api_errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): pages run only scripts served from this site, never inline
+# script or handlers (page data goes through json_script). todo_project.middleware lets the admin
+# and the browsable API keep their inline styles; our own templates have none.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # the chat websocket: CSP 3 lets 'self' cover ws(s) to this host
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- DRF ---
 REST_FRAMEWORK = {
@@ -197,7 +217,17 @@ REST_FRAMEWORK = {
         "auth": env.str("AUTH_RATE", default="20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many proxies sit in front of daphne. 0 (the default): the client is the socket's address
+    # and X-Forwarded-For is ignored; any client can write that header, so trusting it unasked let
+    # one client rotate through addresses to dodge every throttle. N: the address the Nth proxy
+    # from the right of X-Forwarded-For saw (set it to the number of proxies that append to it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+
+# Doors that check a password or make an account (todo_project/auth_limits.py): attempts per client
+# across all of them, and failed logins per account from any client.
+AUTH_DOOR_RATE = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"]  # AUTH_RATE
+LOGIN_FAILURE_RATE = env.str("LOGIN_FAILURE_RATE", default="10/hour")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
@@ -235,6 +265,8 @@ CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=20)
 # Messages per page of GET /api/conversations/{id}/ (the latest first; ?before= pages back).
 CHAT_CONVERSATION_MESSAGES = env.int("CHAT_CONVERSATION_MESSAGES", default=100)
 CHAT_MAX_MESSAGE_CHARS = 4000
+# Open chat sockets per user, per daphne process; one more is closed with 4429 too_many_sockets.
+CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=20)
 # Per-user chat limits (chat/limits.py), shared by every process through the cache:
 # turns started per user from any door, and model tokens per user per day (0 = no budget).
 CHAT_TURN_RATE = env.str("CHAT_RATE", default="30/min")  # the one throttle of both chat doors

@@ -47,6 +47,7 @@ def mallory_headers(other_user):
 
 
 async def open_socket(headers, subprotocols=None):
+    headers = [*headers, (b"host", b"testserver")]  # as a browser sends it: the origin check compares the two
     comm = WebsocketCommunicator(application, "/ws/chat/", headers=headers, subprotocols=subprotocols or ["todo.v1"])
     connected, subprotocol = await comm.connect(timeout=5)
     assert connected, "the socket was refused"

@@ -34,12 +34,6 @@ def test_the_rate_limit_allows_the_configured_turns_then_says_how_long_to_wait(s
     assert limits.claim_turn(7, now=now + 60).code is None  # the next window starts afresh
 
 
-def test_parse_rate_reads_the_drf_notation():
-    assert limits.parse_rate("30/min") == (30, 60)
-    assert limits.parse_rate("5/s") == (5, 1)
-    assert limits.parse_rate("100/day") == (100, 86400)
-
-
 def test_only_one_running_turn_per_user_and_only_its_holder_releases_it():
     claim = limits.claim_turn(7)
 

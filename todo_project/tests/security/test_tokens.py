@@ -201,12 +201,23 @@ def user_queries(client: APIClient, path: str = "/api/tasks/") -> tuple[int, int
 
 
 @pytest.mark.django_db
-def test_a_token_reads_its_user_from_the_database_once_not_on_every_request(user):
+def test_a_token_reads_its_user_from_the_database_once_not_on_every_request(user, settings, tmp_path):
+    # Any cache every process shares will do (Redis in production); a file cache is one.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
     client = bearer(login()["access"])
 
     assert user_queries(client) == (200, 1)
     assert user_queries(client) == (200, 0)
     assert user_queries(client, "/api/conversations/") == (200, 0)
+
+
+@pytest.mark.django_db
+def test_without_a_shared_cache_a_token_reads_its_user_on_every_request(user, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    client = bearer(login()["access"])
+
+    assert user_queries(client) == (200, 1)
+    assert user_queries(client) == (200, 1)
 
 
 @pytest.mark.django_db

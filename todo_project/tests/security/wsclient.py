@@ -22,6 +22,7 @@ async def open_socket(user_or_headers, subprotocols=None) -> WebsocketCommunicat
     from todo_project.asgi import application
 
     headers = user_or_headers if isinstance(user_or_headers, list) else await database_sync_to_async(session_headers)(user_or_headers)
+    headers = [*headers, (b"host", b"testserver")]  # as a browser sends it: the origin check compares the two
     comm = WebsocketCommunicator(application, "/ws/chat/", headers=headers, subprotocols=subprotocols or ["todo.v1"])
     connected, _ = await comm.connect(timeout=5)
     assert connected, "the socket was refused"
