@@ -132,3 +132,12 @@ def test_the_conversation_list_counts_each_conversations_messages(support, user)
     rows = {title: html[html.index(title):][:600] for title in ("Chatty", "Quiet")}
     assert '<td class="field-message_count">3</td>' in rows["Chatty"]
     assert '<td class="field-message_count">0</td>' in rows["Quiet"]
+
+
+def test_support_sees_the_question_a_reply_left_open(support, conversation):
+    asking = add_message(
+        conversation, "assistant", "Delete all 4 tasks? Reply yes to confirm.",
+        pending={"ask": "confirm", "tool": "delete_all_tasks", "count": 4},
+    )
+    html = support.get(f"/admin/chat/message/{asking.pk}/change/").content.decode()
+    assert "delete_all_tasks" in html and 'name="pending"' not in html  # shown, not editable
