@@ -23,12 +23,11 @@ from django.conf import settings
 
 NEEDS_CONFIRMATION = "needs_confirmation"  # the status of a tool result that asks the person first
 BULK_TOOLS = ("delete_completed_tasks", "delete_all_tasks")  # ask every time (when anything would go)
-DEFAULT_BULK_CONFIRM_OVER = 3
 
 
 def bulk_confirm_over() -> int:
     """How many deletes (or completions) one turn may make before it must ask (AGENT_BULK_CONFIRM_OVER)."""
-    return int(getattr(settings, "AGENT_BULK_CONFIRM_OVER", DEFAULT_BULK_CONFIRM_OVER))
+    return settings.AGENT_BULK_CONFIRM_OVER
 
 
 # ---------------------------------------------------------------- yes and no

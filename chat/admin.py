@@ -107,7 +107,7 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("role", "status")
     search_fields = ("content", "conversation__owner__username")
     list_select_related = ("conversation",)
-    readonly_fields = ("conversation", "role", "content", "tool_calls", "status", "client_id", "created_at")
+    readonly_fields = ("conversation", "role", "content", "tool_calls", "pending", "status", "client_id", "created_at")
 
     show_full_result_count = False
 

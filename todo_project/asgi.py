@@ -25,7 +25,7 @@ application = ProtocolTypeRouter(
 # What the first request or chat turn would otherwise import on the spot (half a second and more:
 # the URLconf with every view, DRF's serializers that a task's payload goes through), loaded now
 # so the first person to chat waits no longer than the second.
-import chat.services  # noqa: E402,F401
+import chat.turn  # noqa: E402,F401 - and with it the agents SDK
 import tasks.serializers  # noqa: E402,F401
 from django.urls import get_resolver  # noqa: E402
 

@@ -259,6 +259,8 @@ AGENT_MODEL = env.str("AGENT_MODEL", default="")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 AGENT_MAX_TURNS = env.int("AGENT_MAX_TURNS", default=8)
+# A turn that would delete or complete more tasks than this asks first (enforced in the tools).
+AGENT_BULK_CONFIRM_OVER = env.int("AGENT_BULK_CONFIRM_OVER", default=3)
 AGENT_TIMEOUT_S = env.float("AGENT_TIMEOUT_S", default=60.0)
 AGENT_TRACING = env.bool("AGENT_TRACING", default=False)
 CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=20)

@@ -166,3 +166,10 @@ def test_support_sees_no_reset_password_link_they_could_not_follow(support, user
 def test_a_superuser_still_has_the_reset_password_link(admin_client, user):
     html = admin_client.get(f"/admin/auth/user/{user.pk}/change/").content.decode()
     assert "../password/" in html or f"/admin/auth/user/{user.pk}/password/" in html
+def test_support_sees_the_question_a_reply_left_open(support, conversation):
+    asking = add_message(
+        conversation, "assistant", "Delete all 4 tasks? Reply yes to confirm.",
+        pending={"ask": "confirm", "tool": "delete_all_tasks", "count": 4},
+    )
+    html = support.get(f"/admin/chat/message/{asking.pk}/change/").content.decode()
+    assert "delete_all_tasks" in html and 'name="pending"' not in html  # shown, not editable
