@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tasks",
     "chat",
     "agents_bridge",
+    "mcp_door",
     "todo_project.apps.TodoProjectConfig",
 ]
 
@@ -238,6 +239,11 @@ CHAT_MAX_MESSAGE_CHARS = 4000
 # Per-user chat limits (chat/limits.py), shared by every process through the cache:
 # turns started per user from any door, and model tokens per user per day (0 = no budget).
 CHAT_TURN_RATE = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["chat"]  # CHAT_RATE, for both doors
+
+# --- The MCP door (/mcp) ---
+# Calls per token (a JWT's per user), DRF notation; over it, 429 with Retry-After.
+MCP_RATE = env.str("MCP_RATE", default="120/min")
+MCP_MAX_BODY_BYTES = env.int("MCP_MAX_BODY_BYTES", default=256 * 1024)
 AGENT_DAILY_TOKEN_BUDGET = env.int("AGENT_DAILY_TOKEN_BUDGET", default=0)
 
 # --- Logging: JSON lines with request context ---
@@ -262,5 +268,6 @@ LOGGING = {
         "openai": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "openai.agents": {"level": "WARNING"},
+        "mcp": {"level": "WARNING"},  # the MCP SDK logs every stateless request at INFO
     },
 }

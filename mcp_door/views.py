@@ -1,0 +1,47 @@
+"""The Connections page: make, see and revoke the tokens MCP clients use, with setup snippets."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .serializers import NewTokenSerializer
+
+
+def _page(request, *, new_secret: str | None = None, errors: dict | None = None, status: int = 200):
+    return render(
+        request,
+        "mcp_door/token_list.html",
+        {
+            "tokens": selectors.token_list(user=request.user),
+            "new_secret": new_secret,
+            "errors": errors or {},
+            "mcp_url": request.build_absolute_uri("/mcp"),
+        },
+        status=status,
+    )
+
+
+@login_required
+def token_list_page(request):
+    if request.method != "POST":
+        return _page(request)
+    incoming = NewTokenSerializer(data={k: v for k, v in request.POST.items() if k in ("name", "scope", "expires_in_days") and v != ""})
+    if not incoming.is_valid():
+        return _page(request, errors=incoming.errors, status=400)
+    _token, secret = services.token_create(owner=request.user, **incoming.to_service_arguments())
+    # Rendered, not redirected: the secret is never stored anywhere it could be shown again.
+    return _page(request, new_secret=secret)
+
+
+@login_required
+@require_POST
+def token_revoke_page(request, token_id: int):
+    try:
+        token = services.token_revoke(user=request.user, token_id=token_id)
+    except selectors.TokenNotFound:
+        raise Http404("No such token") from None
+    messages.success(request, f"Revoked “{token.name}”. Clients using it are refused from now on.")
+    return redirect("mcp_door:connections")
