@@ -3,7 +3,6 @@
 import asyncio
 from datetime import timedelta
 
-import httpx2
 import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
@@ -11,30 +10,16 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from agents_bridge.tests.factories import thread_connections_closed  # noqa: F401 - fixture
 from mcp_door import services
-from mcp_door.door import mcp_door
 from mcp_door.models import PersonalAccessToken
 from tasks.models import Task
 from tasks.tests.factories import make_task
-from todo_project.asgi import application
 
+from .conftest import new_token
 from .helpers import call_tool, post, result_of, rpc
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("thread_connections_closed")]
 
 make = sync_to_async(make_task)
-new_token = sync_to_async(lambda **kw: services.token_create(**kw)[1])
-
-
-@pytest.fixture
-async def http():
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=application), base_url="http://testserver") as client:
-        yield client
-    await mcp_door.stop()
-
-
-@pytest.fixture
-async def token(user):
-    return await new_token(owner=user, name="laptop")
 
 
 async def test_no_token_is_401_pointing_to_the_protected_resource_metadata(http):

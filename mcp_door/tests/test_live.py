@@ -9,7 +9,7 @@ from agents import Agent, Runner
 from agents.mcp import MCPServerStreamableHttp
 from agents.testing import ScriptedModel, assistant_message, function_call
 
-from chat.tests.daphne_server import DaphneServer, migrate, server_env
+from chat.tests.daphne_server import sqlite_server
 from chat.tests.test_scaleout import WAIT_S, http_json, open_socket, register_and_token, two_servers  # noqa: F401
 
 from .helpers import mcp_session
@@ -19,12 +19,8 @@ pytestmark = [pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("mcp-live")
-    env = server_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}", AUTH_RATE="1000/min")
-    migrate(env)
-    daphne = DaphneServer(env, workdir / "daphne.log").start()
-    yield daphne
-    daphne.stop()
+    with sqlite_server(tmp_path_factory.mktemp("mcp-live"), AUTH_RATE="1000/min") as daphne:
+        yield daphne
 
 
 def personal_token(server, jwt: str, **fields) -> str:

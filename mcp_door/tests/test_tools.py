@@ -2,40 +2,24 @@
 
 from datetime import date
 
-import httpx2
 import pytest
 from asgiref.sync import sync_to_async
 
 from agents_bridge.tests.factories import thread_connections_closed  # noqa: F401 - fixture
 from agents_bridge.tools import REGISTRY, TODO_TOOLS
-from mcp_door import services
-from mcp_door.door import mcp_door
 from tasks.models import Task
 from tasks.tests.factories import make_task
-from todo_project.asgi import application
 
+from .conftest import new_token
 from .helpers import call_tool, post, result_of, rpc
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("thread_connections_closed")]
 
 make = sync_to_async(make_task)
-new_token = sync_to_async(lambda **kw: services.token_create(**kw)[1])
 
 
 def rows(**filters):
     return sync_to_async(lambda: list(Task.objects.filter(**filters).order_by("id").values("title", "completed", "priority", "due_date")))()
-
-
-@pytest.fixture
-async def http():
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=application), base_url="http://testserver") as client:
-        yield client
-    await mcp_door.stop()
-
-
-@pytest.fixture
-async def token(user):
-    return await new_token(owner=user, name="laptop")
 
 
 async def call(http, token, name, **arguments):
