@@ -1,4 +1,4 @@
-"""Who is calling /mcp: a personal access token or a JWT access token.
+"""Who is calling /mcp: a personal access token, an OAuth access token or a JWT access token.
 
 `authenticate` is sync (one ORM crossing with the rate limit, see door.py) and returns a
 `Principal` or None; the door answers None with a 401 that points to the protected-resource
@@ -17,7 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from . import selectors, services
+from . import oauth, selectors, services
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,17 @@ class Principal:
         return f"{self.kind}:{self.token_id if self.token_id is not None else f'user-{self.user.pk}'}"
 
 
-def authenticate(raw: str) -> Principal | None:
+def authenticate(raw: str, *, resource: str) -> Principal | None:
+    """`resource` is this server's /mcp URL, which an OAuth token must have been issued for."""
     if raw.startswith(selectors.SECRET_PREFIX):
         token = selectors.token_for_secret(raw)
         if token is None:
             return None
         services.token_mark_used(token=token)
         return Principal(user=token.owner, kind="token", name=token.name, can_write=token.can_write, token_id=token.pk)
+    grant = oauth.grant_for_token(raw, resource)
+    if grant is not None:
+        return Principal(user=grant.user, kind="oauth", name=grant.name, can_write=grant.can_write, token_id=grant.token_id)
     return _jwt_principal(raw)
 
 

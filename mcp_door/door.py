@@ -67,9 +67,9 @@ def _allowed(host: str | None) -> bool:
 
 
 @orm_unit
-def _admit(raw: str) -> tuple[auth.Principal | None, int | None]:
+def _admit(raw: str, resource: str) -> tuple[auth.Principal | None, int | None]:
     """(principal, seconds to wait when over the rate): one crossing for both."""
-    principal = auth.authenticate(raw)
+    principal = auth.authenticate(raw, resource=resource)
     if principal is None:
         return None, None
     return principal, auth.seconds_to_wait(principal)
@@ -101,7 +101,7 @@ class McpDoor:
             await _respond(send, 403, {"error": "invalid_origin", "error_description": "Origin not allowed."})
             return
         raw = _bearer(_header(scope, b"authorization"))
-        principal, wait = await _admit(raw) if raw else (None, None)
+        principal, wait = await _admit(raw, public_origin(scope) + PATH) if raw else (None, None)
         if principal is None:
             await self._unauthorized(scope, send, bool(raw))
             return

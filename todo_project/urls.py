@@ -40,6 +40,7 @@ urlpatterns = [
     path("tasks/", include("tasks.urls")),
     path("chat/", include("chat.urls")),
     path("connections/", include("mcp_door.urls")),
+    path("", include("mcp_door.oauth_urls")),
 ]
 
 handler400 = "todo_project.api_errors.handler400"
