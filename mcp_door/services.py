@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import PersonalAccessToken, TokenScope
-from .selectors import SECRET_PREFIX, secret_digest, token_get
+from .selectors import SECRET_PREFIX, TokenNotFound, oauth_tokens_of, secret_digest, token_get
 
 # Noting every use would be a write per MCP call; a minute is as precise as "last used" needs.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -47,3 +47,18 @@ def token_mark_used(*, token: PersonalAccessToken) -> None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         token.last_used_at = now
         PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def oauth_connection_revoke(*, user: AbstractBaseUser, application_id: int) -> int:
+    """Cuts an OAuth client off from the user's list: every access and refresh token it holds for
+    the user stops working at once. TokenNotFound when it holds none (or is someone else's)."""
+    with transaction.atomic():
+        access, refresh = oauth_tokens_of(user=user, application_id=application_id)
+        revoked = 0
+        for token in refresh.select_for_update():
+            token.revoke()  # the toolkit's own: marks it revoked and deletes its access token
+            revoked += 1
+        revoked += access.delete()[0]
+    if not revoked:
+        raise TokenNotFound(application_id)
+    return revoked

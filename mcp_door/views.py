@@ -16,6 +16,7 @@ def _page(request, *, new_secret: str | None = None, errors: dict | None = None,
         "mcp_door/token_list.html",
         {
             "tokens": selectors.token_list(user=request.user),
+            "oauth_connections": selectors.oauth_connections(user=request.user),
             "new_secret": new_secret,
             "errors": errors or {},
             "mcp_url": request.build_absolute_uri("/mcp"),
@@ -44,4 +45,15 @@ def token_revoke_page(request, token_id: int):
     except selectors.TokenNotFound:
         raise Http404("No such token") from None
     messages.success(request, f"Revoked “{token.name}”. Clients using it are refused from now on.")
+    return redirect("mcp_door:connections")
+
+
+@login_required
+@require_POST
+def oauth_connection_revoke_page(request, application_id: int):
+    try:
+        services.oauth_connection_revoke(user=request.user, application_id=application_id)
+    except selectors.TokenNotFound:
+        raise Http404("No such connection") from None
+    messages.success(request, "Disconnected. That app can no longer reach your list.")
     return redirect("mcp_door:connections")

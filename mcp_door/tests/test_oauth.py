@@ -108,3 +108,31 @@ async def test_a_read_only_grant_cannot_write(http, user):
     refused = result_of(await post(http, call_tool("add_task", {"tasks": [{"title": "x"}]}), token=access))
     assert refused["isError"] is True and "read-only" in refused["content"][0]["text"]
     assert not await Task.objects.aexists()
+
+
+@sync_to_async
+def disconnect_on_the_connections_page(user, other_user) -> None:
+    from django.urls import reverse
+
+    from mcp_door.selectors import oauth_connections
+
+    (connection,) = oauth_connections(user=user)
+    browser = Client()
+    browser.force_login(user)
+    page = browser.get(reverse("mcp_door:connections")).content.decode()
+    assert "Apps connected with OAuth" in page and "Claude" in page
+    stranger = Client()
+    stranger.force_login(other_user)
+    assert stranger.post(reverse("mcp_door:revoke_app", args=[connection["application_id"]])).status_code == 404
+    browser.post(reverse("mcp_door:revoke_app", args=[connection["application_id"]]))
+    assert oauth_connections(user=user) == []
+
+
+async def test_disconnecting_the_app_on_the_connections_page_stops_its_token(http, user, other_user):
+    client_id = await discover_and_register()
+    verifier, challenge = pkce()
+    code = await authorize(user, client_id, challenge)
+    access = (await exchange(client_id, code, verifier)).json()["access_token"]
+    assert (await post(http, rpc("tools/list"), token=access)).status_code == 200
+    await disconnect_on_the_connections_page(user, other_user)
+    assert (await post(http, rpc("tools/list"), token=access)).status_code == 401
