@@ -111,6 +111,11 @@ class McpDoor:
                 [(b"retry-after", str(wait).encode())],
             )
             return
+        if scope["method"] != "POST":
+            # Stateless: no session to resume or end, and nothing to push on a standing GET stream
+            # (one would only hold a connection open), so POST is the whole transport (the spec's 405).
+            await _respond(send, 405, {"error": "method_not_allowed", "error_description": "Use POST."}, [(b"allow", b"POST")])
+            return
         manager = await self._manager()
         reset = current_principal.set(principal), user_id_var.set(principal.user.pk)
         try:

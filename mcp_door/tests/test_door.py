@@ -134,3 +134,10 @@ async def test_concurrent_first_requests_all_wait_for_one_session_manager(http, 
     responses = await asyncio.gather(*(post(http, rpc("tools/list", id=i), token=token) for i in range(8)))
     assert [len(result_of(r)["tools"]) for r in responses] == [8] * 8
     assert len(built) == 1
+
+
+async def test_only_post_is_served_so_no_stream_is_left_open(http, token):
+    for method in ("GET", "DELETE", "PUT"):
+        response = await http.request(method, "/mcp", headers={"authorization": f"Bearer {token}", "accept": "text/event-stream"})
+        assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert (await http.get("/mcp")).status_code == 401  # the credential is still asked for first
