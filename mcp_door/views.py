@@ -4,10 +4,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .models import PersonalAccessToken, TokenScope
+from .oauth import WRITE_SCOPE
 from .serializers import NewTokenSerializer
+
+
+def _day(moment) -> str:
+    return date_format(moment, "M j, Y")
+
+
+def _token_row(token: PersonalAccessToken) -> dict:
+    used = f"last used {timesince(token.last_used_at)} ago" if token.last_used_at else "never used"
+    details = [f"{token.hint}…", f"made {_day(token.created_at)}", used]
+    if token.expires_at:
+        details.append(f"expires {_day(token.expires_at)}")
+    return {"title": token.name, "access": token.get_scope_display(), "details": details,
+            "action": reverse("mcp_door:revoke", args=[token.pk]), "button": "Revoke"}
+
+
+def _app_row(app: dict) -> dict:
+    access = TokenScope.READ_WRITE.label if WRITE_SCOPE in app["scopes"] else TokenScope.READ.label
+    return {"title": app["name"], "access": access, "details": [f"allowed {_day(app['since'])}"],
+            "action": reverse("mcp_door:revoke_app", args=[app["application_id"]]), "button": "Disconnect"}
 
 
 def _page(request, *, new_secret: str | None = None, errors: dict | None = None, status: int = 200):
@@ -15,8 +39,8 @@ def _page(request, *, new_secret: str | None = None, errors: dict | None = None,
         request,
         "mcp_door/token_list.html",
         {
-            "tokens": selectors.token_list(user=request.user),
-            "oauth_connections": selectors.oauth_connections(user=request.user),
+            "token_rows": [_token_row(token) for token in selectors.token_list(user=request.user)],
+            "app_rows": [_app_row(app) for app in selectors.oauth_connections(user=request.user)],
             "new_secret": new_secret,
             "errors": errors or {},
             "mcp_url": request.build_absolute_uri("/mcp"),
