@@ -1,6 +1,7 @@
-"""The agent's tools: thin adapters over tasks.services (writes) and tasks.selectors (reads).
+"""The task tools, one registry for every door: the chat agent's FunctionTools here, and the MCP
+door's tools (mcp_door.tools) over the same units (`REGISTRY`, `run_unit`).
 
-Each tool reads the acting user from the run context, crosses into the ORM exactly once
+Each agent tool reads the acting user from the run context, crosses into the ORM exactly once
 through `orm_unit` (todo_project.db: one unit of work, evaluated data back), and returns a
 small JSON object as a string. A JSON string, not a dict: the SDK hands non-string outputs
 to the model as Python `str()`, which is not JSON. Not-found and validation problems are
