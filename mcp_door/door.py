@@ -139,7 +139,13 @@ class McpDoor:
         if running is None:
             # No await between the lookup and this: concurrent first requests find this one.
             running = self._running[loop] = self._start(loop)
-        await asyncio.shield(running.started)
+        try:
+            await asyncio.shield(running.started)
+        except Exception:
+            # It failed to start: the next request tries again rather than meeting this failure forever.
+            if self._running.get(loop) is running:
+                del self._running[loop]
+            raise
         return running.manager
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> _Running:

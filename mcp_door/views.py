@@ -1,13 +1,20 @@
-"""The Connections page: make, see and revoke the tokens MCP clients use, with setup snippets."""
+"""The Connections page: make, see and revoke the tokens MCP clients use, with setup snippets;
+and the throttled door to OAuth client registration."""
+
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from oauth2_provider import views as dot_views
+from rest_framework.throttling import ScopedRateThrottle
 
 from . import selectors, services
 from .models import PersonalAccessToken, TokenScope
@@ -81,3 +88,23 @@ def oauth_connection_revoke_page(request, application_id: int):
         raise Http404("No such connection") from None
     messages.success(request, "Disconnected. That app can no longer reach your list.")
     return redirect("mcp_door:connections")
+
+
+class _SignUpScope:
+    throttle_scope = "auth"  # AUTH_RATE, as for /api/auth/register/
+
+
+_register_client = dot_views.DynamicClientRegistrationView.as_view()
+
+
+@csrf_exempt  # as the toolkit's view is: registration is a JSON API call, never a form post
+def oauth_client_registration(request, *args, **kwargs):
+    """RFC 7591 registration is open to anyone (that is how Claude's connectors join), so each
+    client address may register only at the sign-up rate; over it, 429 with Retry-After."""
+    if request.method == "POST":
+        throttle = ScopedRateThrottle()
+        if not throttle.allow_request(request, _SignUpScope()):
+            wait = max(1, math.ceil(throttle.wait() or 1))
+            body = {"error": "slow_down", "error_description": f"Too many registrations; retry in {wait} s."}
+            return JsonResponse(body, status=429, headers={"Retry-After": str(wait)})
+    return _register_client(request, *args, **kwargs)

@@ -136,3 +136,13 @@ async def test_disconnecting_the_app_on_the_connections_page_stops_its_token(htt
     assert (await post(http, rpc("tools/list"), token=access)).status_code == 200
     await disconnect_on_the_connections_page(user, other_user)
     assert (await post(http, rpc("tools/list"), token=access)).status_code == 401
+
+
+def test_open_client_registration_is_held_to_the_sign_up_rate(db, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "auth", "2/min")
+    body = json.dumps({"client_name": "spam", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"})
+    answers = [Client().post("/oauth/register/", body, content_type="application/json") for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert int(answers[2]["Retry-After"]) >= 1
