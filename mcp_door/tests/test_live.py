@@ -1,6 +1,7 @@
 """/mcp on a real daphne, through the official MCP client and the OpenAI Agents SDK, with the
 result checked through the REST API; and, on PostgreSQL + Redis, across two daphne processes."""
 
+import asyncio
 import json
 
 import httpx2
@@ -99,6 +100,20 @@ async def test_a_read_only_token_over_the_official_client_cannot_write(server):
         assert refused.is_error and 'scope "read"' in refused.content[0].text
         assert not (await session.call_tool("list_tasks", {})).is_error
     assert rest_tasks(server, jwt) == []
+
+
+async def test_concurrent_first_requests_to_a_fresh_daphne_all_succeed(tmp_path):
+    # The session manager starts on the first /mcp request (daphne sends no lifespan events); these
+    # eight arrive together, before it has started, and must all wait for the one start.
+    with sqlite_server(tmp_path, AUTH_RATE="1000/min") as fresh:
+        token = personal_token(fresh, register_and_token(fresh, fresh, "hana"))
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        async with httpx2.AsyncClient(base_url=fresh.url, timeout=WAIT_S) as http:
+            answers = await asyncio.gather(*(
+                http.post("/mcp", json=body, headers={"authorization": f"Bearer {token}", "accept": "application/json, text/event-stream"})
+                for _ in range(8)
+            ))
+    assert [(a.status_code, len(a.json()["result"]["tools"])) for a in answers] == [(200, 8)] * 8
 
 
 class RoundRobin(httpx2.AsyncHTTPTransport):
