@@ -49,6 +49,9 @@ class TodoContext:
     # Written by the runner when the run ends: the tokens the model reported (the offline model
     # reports 0). chat.limits counts them against the user's daily budget.
     tokens_used: int = 0
+    # The MCP door's credential (mcp_door.auth.Principal: the personal token, OAuth grant or JWT
+    # a call came with), None on the chat. Kept here so a change can name the token that made it.
+    mcp_token: Any = None
 
     def bulk_confirmed_for(self, tool_name: str) -> bool:
         return self.confirmed_bulk and self.confirmed_action in (None, tool_name)

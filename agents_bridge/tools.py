@@ -1,6 +1,7 @@
-"""The agent's tools: thin adapters over tasks.services (writes) and tasks.selectors (reads).
+"""The task tools, one registry for every door: the chat agent's FunctionTools here, and the MCP
+door's tools (mcp_door.tools) over the same units (`REGISTRY`, `run_unit`).
 
-Each tool reads the acting user from the run context, crosses into the ORM exactly once
+Each agent tool reads the acting user from the run context, crosses into the ORM exactly once
 through `orm_unit` (core.db: one unit of work, evaluated data back), and returns a
 small JSON object as a string. A JSON string, not a dict: the SDK hands non-string outputs
 to the model as Python `str()`, which is not JSON. Not-found and validation problems are
@@ -10,6 +11,7 @@ outputs the model can relay ({"status": "error", ...}), never exceptions.
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -39,15 +41,15 @@ def _json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
-def _error(kind: str, message: str) -> str:
-    return _json({"status": "error", "error": kind, "message": message})
+def _error(kind: str, message: str) -> dict[str, Any]:
+    return {"status": "error", "error": kind, "message": message}
 
 
-def _not_found(task_id: object) -> str:
+def _not_found(task_id: object) -> dict[str, Any]:
     return _error("not_found", f"No task {task_id}")
 
 
-def _invalid(exc: ValidationError) -> str:
+def _invalid(exc: ValidationError) -> dict[str, Any]:
     if hasattr(exc, "error_dict"):
         parts = [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
     else:
@@ -74,7 +76,7 @@ def _failure(tool_name: str) -> Callable[[RunContextWrapper[Any], Exception], st
 
     def handle(ctx: RunContextWrapper[Any], error: Exception) -> str:
         logger.error("agent tool failed", exc_info=error, extra={"tool": tool_name})
-        return _error("failed", f"{tool_name} failed because of a server problem; nothing was changed. Tell the user to try again.")
+        return _json(_error("failed", f"{tool_name} failed because of a server problem; nothing was changed. Tell the user to try again."))
 
     return handle
 
@@ -83,10 +85,22 @@ def _tool(name: str) -> Callable[[Callable[..., Any]], FunctionTool]:
     return function_tool(failure_error_function=_failure(name))
 
 
-# --- sync units of work (each runs in one orm_unit crossing) ---
+# --- the units: each tool's rules, shared by every door ---
+#
+# One sync function per tool, run inside one orm_unit crossing: it takes the TodoContext and the
+# tool's arguments and returns the tool's answer as a dict. The chat agent's FunctionTools below
+# and the MCP door (mcp_door.tools) both reach them through `run_unit`, so a tool's rules exist
+# once, and a check that must hold for every call (a limit, a confirmation count) goes there.
 
 
-def _list_unit(ctx: TodoContext, status: str, search: str | None, due: str | None, priority: str | None) -> str:
+def _list_unit(
+    ctx: TodoContext,
+    *,
+    status: str = "pending",
+    search: str | None = None,
+    due: str | None = None,
+    priority: str | None = None,
+) -> dict[str, Any]:
     today = ctx.today
     completed = {"pending": False, "completed": True}.get(status)
     filters: dict[str, Any] = {"completed": completed, "priority": priority or None}
@@ -106,15 +120,13 @@ def _list_unit(ctx: TodoContext, status: str, search: str | None, due: str | Non
     # Only the columns a row shows: no model instances, and none of the three timestamps, whose
     # parsing was most of this tool's time on a full page.
     shown = list(qs.values(*TASK_ROW_FIELDS)[:LIST_LIMIT])
-    return _json(
-        {
-            "status": "ok",
-            "count": min(counted, LIST_COUNT_CAP),
-            "count_exact": counted <= LIST_COUNT_CAP,
-            "shown": len(shown),
-            "tasks": [_task_row(task) for task in shown],
-        }
-    )
+    return {
+        "status": "ok",
+        "count": min(counted, LIST_COUNT_CAP),
+        "count_exact": counted <= LIST_COUNT_CAP,
+        "shown": len(shown),
+        "tasks": [_task_row(task) for task in shown],
+    }
 
 
 TASK_ROW_FIELDS = ("id", "title", "description", "completed", "priority", "due_date")
@@ -134,7 +146,9 @@ def _task_row(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _add_unit(ctx: TodoContext, title: str, description: str, due_date: str | None, priority: str | None) -> str:
+def _add_unit(
+    ctx: TodoContext, *, title: str, description: str = "", due_date: str | None = None, priority: str | None = None
+) -> dict[str, Any]:
     try:
         task = services.task_create(
             owner=ctx.user,
@@ -145,18 +159,16 @@ def _add_unit(ctx: TodoContext, title: str, description: str, due_date: str | No
         )
     except ValidationError as exc:
         return _invalid(exc)
-    return _json(
-        {
-            "status": "created",
-            "task_id": task.pk,
-            "title": task.title,
-            "due_date": _iso(task.due_date),
-            "priority": task.priority,
-        }
-    )
+    return {
+        "status": "created",
+        "task_id": task.pk,
+        "title": task.title,
+        "due_date": _iso(task.due_date),
+        "priority": task.priority,
+    }
 
 
-def _set_completed_unit(ctx: TodoContext, task_id: int, completed: bool) -> str:
+def _set_completed_unit(ctx: TodoContext, *, task_id: int, completed: bool) -> dict[str, Any]:
     try:
         task, changed = services.task_set_completed(user=ctx.user, task_id=task_id, completed=completed)
     except selectors.TaskNotFound:
@@ -165,10 +177,32 @@ def _set_completed_unit(ctx: TodoContext, task_id: int, completed: bool) -> str:
         status = "already_completed" if completed else "already_pending"
     else:
         status = "completed" if completed else "reopened"
-    return _json({"status": status, "task_id": task.pk, "title": task.title})
+    return {"status": status, "task_id": task.pk, "title": task.title}
 
 
-def _update_unit(ctx: TodoContext, task_id: int, changes: dict[str, Any]) -> str:
+def _complete_unit(ctx: TodoContext, *, task_id: int) -> dict[str, Any]:
+    return _set_completed_unit(ctx, task_id=task_id, completed=True)
+
+
+def _reopen_unit(ctx: TodoContext, *, task_id: int) -> dict[str, Any]:
+    return _set_completed_unit(ctx, task_id=task_id, completed=False)
+
+
+def _update_unit(
+    ctx: TodoContext,
+    *,
+    task_id: int,
+    title: str | None = None,
+    description: str | None = None,
+    due_date: str | None = None,
+    priority: str | None = None,
+) -> dict[str, Any]:
+    """None leaves a field as it is; "" clears the description or the due date."""
+    changes = {
+        field: value
+        for field, value in {"title": title, "description": description, "due_date": due_date, "priority": priority}.items()
+        if value is not None
+    }
     try:
         if "due_date" in changes:
             changes["due_date"] = _parse_due(changes["due_date"])
@@ -180,37 +214,83 @@ def _update_unit(ctx: TodoContext, task_id: int, changes: dict[str, Any]) -> str
         return _not_found(task_id)
     except ValidationError as exc:
         return _invalid(exc)
-    return _json({"status": "updated", "task_id": task.pk, "title": task.title, "changed": sorted(changes)})
+    return {"status": "updated", "task_id": task.pk, "title": task.title, "changed": sorted(changes)}
 
 
-def _delete_unit(ctx: TodoContext, task_id: int) -> str:
+def _delete_unit(ctx: TodoContext, *, task_id: int) -> dict[str, Any]:
     try:
         task = services.task_delete(user=ctx.user, task_id=task_id)
     except selectors.TaskNotFound:
         return _not_found(task_id)
-    return _json({"status": "deleted", "task_id": task.pk, "title": task.title})
+    return {"status": "deleted", "task_id": task.pk, "title": task.title}
 
 
-def _bulk_unit(ctx: TodoContext, tool_name: str) -> str:
+def _bulk_unit(ctx: TodoContext, tool_name: str, confirmed: bool) -> dict[str, Any]:
+    """Without `confirmed`, only says what it would delete (needs_confirmation) and changes nothing."""
     only_completed = tool_name == "delete_completed_tasks"
-    if not ctx.bulk_confirmed_for(tool_name):
+    if not confirmed:
         filters = selectors.TaskFilters(completed=True if only_completed else None)
         count = selectors.task_list(user=ctx.user, filters=filters, today=ctx.today).count()
         what = "completed task" if only_completed else "task"
         noun = what if count == 1 else f"{what}s"
         if count == 0:
-            return _json({"status": "deleted", "count": 0, "titles": []})
+            return {"status": "deleted", "count": 0, "titles": []}
         message = (
             f"This would permanently delete {count} {noun}. Ask the user to confirm "
             f"(for example: \"Delete {count} {noun}? Reply yes to confirm.\") and call {tool_name} again only after they say yes."
         )
         ctx.questions.after = confirmation.confirm_question(tool_name, count)
-        return _json({"status": NEEDS_CONFIRMATION, "count": count, "message": message})
+        return {"status": NEEDS_CONFIRMATION, "count": count, "message": message}
     if only_completed:
         doomed = services.task_delete_completed(user=ctx.user)
     else:
         doomed = services.task_delete_all(user=ctx.user)
-    return _json({"status": "deleted", "count": len(doomed), "titles": [row["title"] for row in doomed]})
+    return {"status": "deleted", "count": len(doomed), "titles": [row["title"] for row in doomed]}
+
+
+def _delete_completed_unit(ctx: TodoContext, *, confirm: bool = False) -> dict[str, Any]:
+    return _bulk_unit(ctx, "delete_completed_tasks", confirm)
+
+
+def _delete_all_unit(ctx: TodoContext, *, confirm: bool = False) -> dict[str, Any]:
+    return _bulk_unit(ctx, "delete_all_tasks", confirm)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool as every door knows it: its name, its unit, and the hints MCP clients read
+    (readOnlyHint, destructiveHint, idempotentHint)."""
+
+    name: str
+    unit: Callable[..., dict[str, Any]]
+    read_only: bool = False
+    destructive: bool = False
+    idempotent: bool = False
+
+
+REGISTRY: dict[str, ToolSpec] = {
+    spec.name: spec
+    for spec in (
+        ToolSpec("add_task", _add_unit),
+        ToolSpec("list_tasks", _list_unit, read_only=True, idempotent=True),
+        ToolSpec("complete_task", _complete_unit, idempotent=True),
+        ToolSpec("reopen_task", _reopen_unit, idempotent=True),
+        ToolSpec("update_task", _update_unit, idempotent=True),
+        ToolSpec("delete_task", _delete_unit, destructive=True, idempotent=True),
+        ToolSpec("delete_completed_tasks", _delete_completed_unit, destructive=True, idempotent=True),
+        ToolSpec("delete_all_tasks", _delete_all_unit, destructive=True, idempotent=True),
+    )
+}
+
+
+def run_unit(ctx: TodoContext, tool_name: str, **arguments: Any) -> dict[str, Any]:
+    """One call of a tool, from any door (sync: call it inside an orm_unit crossing)."""
+    return REGISTRY[tool_name].unit(ctx, **arguments)
+
+
+async def _run(ctx: TodoContext, tool_name: str, **arguments: Any) -> str:
+    """The agent's door: one crossing, the answer as JSON text."""
+    return _json(await orm_unit(run_unit)(ctx, tool_name, **arguments))
 
 
 _EFFECT = {"delete_task": ("delete", "deleted"), "complete_task": ("complete", "completed")}
@@ -262,7 +342,7 @@ async def add_task(
         due_date: Optional due date as YYYY-MM-DD. Resolve words like "tomorrow" or "friday" using today's date from the instructions.
         priority: Optional priority: "low", "medium" (the default) or "high".
     """
-    return await orm_unit(_add_unit)(ctx.context, title, description, due_date, priority)
+    return await _run(ctx.context, "add_task", title=title, description=description, due_date=due_date, priority=priority)
 
 
 @_tool("list_tasks")
@@ -287,7 +367,7 @@ async def list_tasks(
         due: Optional due-date window: "today", "overdue" (pending and due before today) or "upcoming" (due after today).
         priority: Optional priority filter: "low", "medium" or "high".
     """
-    return await orm_unit(_list_unit)(ctx.context, status, search, due, priority)
+    return await _run(ctx.context, "list_tasks", status=status, search=search, due=due, priority=priority)
 
 
 @_tool("complete_task")
@@ -303,7 +383,7 @@ async def complete_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> st
     held = _held_for_confirmation(ctx.context, "complete_task", task_id)
     if held:
         return held
-    return await orm_unit(_set_completed_unit)(ctx.context, task_id, True)
+    return await _run(ctx.context, "complete_task", task_id=task_id)
 
 
 @_tool("reopen_task")
@@ -313,7 +393,7 @@ async def reopen_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> str:
     Args:
         task_id: The task's id, as shown by list_tasks.
     """
-    return await orm_unit(_set_completed_unit)(ctx.context, task_id, False)
+    return await _run(ctx.context, "reopen_task", task_id=task_id)
 
 
 @_tool("update_task")
@@ -334,12 +414,9 @@ async def update_task(
         due_date: New due date as YYYY-MM-DD, "" to remove the due date, or null to keep it.
         priority: New priority ("low", "medium", "high"), or null to keep it.
     """
-    changes = {
-        field: value
-        for field, value in {"title": title, "description": description, "due_date": due_date, "priority": priority}.items()
-        if value is not None
-    }
-    return await orm_unit(_update_unit)(ctx.context, task_id, changes)
+    return await _run(
+        ctx.context, "update_task", task_id=task_id, title=title, description=description, due_date=due_date, priority=priority
+    )
 
 
 @_tool("delete_task")
@@ -355,7 +432,7 @@ async def delete_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> str:
     held = _held_for_confirmation(ctx.context, "delete_task", task_id)
     if held:
         return held
-    return await orm_unit(_delete_unit)(ctx.context, task_id)
+    return await _run(ctx.context, "delete_task", task_id=task_id)
 
 
 @_tool("delete_completed_tasks")
@@ -365,7 +442,7 @@ async def delete_completed_tasks(ctx: RunContextWrapper[TodoContext]) -> str:
     The first call only answers {"status": "needs_confirmation", ...}: ask the user to confirm,
     and call it again after they reply yes. It deletes only once the user has confirmed.
     """
-    return await orm_unit(_bulk_unit)(ctx.context, "delete_completed_tasks")
+    return await _run(ctx.context, "delete_completed_tasks", confirm=ctx.context.bulk_confirmed_for("delete_completed_tasks"))
 
 
 @_tool("delete_all_tasks")
@@ -375,7 +452,7 @@ async def delete_all_tasks(ctx: RunContextWrapper[TodoContext]) -> str:
     The first call only answers {"status": "needs_confirmation", ...}: ask the user to confirm,
     and call it again after they reply yes. It deletes only once the user has confirmed.
     """
-    return await orm_unit(_bulk_unit)(ctx.context, "delete_all_tasks")
+    return await _run(ctx.context, "delete_all_tasks", confirm=ctx.context.bulk_confirmed_for("delete_all_tasks"))
 
 
 TODO_TOOLS: list[FunctionTool] = [

@@ -13,10 +13,20 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.auth import OriginCheck, SessionOrJWTAuthMiddleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from mcp_door.door import PATH as MCP_PATH  # noqa: E402
+from mcp_door.door import mcp_door  # noqa: E402
+
+
+async def http_app(scope, receive, send):
+    """/mcp is the MCP door (its own ASGI app, the MCP SDK's transport); everything else is Django."""
+    if scope["path"] in (MCP_PATH, MCP_PATH + "/"):
+        return await mcp_door(scope, receive, send)
+    return await django_asgi_app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         # OriginCheck: the full origin, as Django's CSRF check (see chat/auth.py for the one exception).
         "websocket": OriginCheck(SessionOrJWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }

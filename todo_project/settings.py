@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "tasks",
     "chat",
     "agents_bridge",
+    "oauth2_provider",
+    "mcp_door",
     "todo_project.apps.TodoProjectConfig",
 ]
 
@@ -272,6 +274,44 @@ CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=20)
 # Per-user chat limits (chat/limits.py), shared by every process through the cache:
 # turns started per user from any door, and model tokens per user per day (0 = no budget).
 CHAT_TURN_RATE = env.str("CHAT_RATE", default="30/min")  # the one throttle of both chat doors
+
+# --- The MCP door (/mcp) ---
+# Calls per token (a JWT's per user), DRF notation; over it, 429 with Retry-After.
+MCP_RATE = env.str("MCP_RATE", default="120/min")
+MCP_MAX_BODY_BYTES = env.int("MCP_MAX_BODY_BYTES", default=256 * 1024)
+
+# OAuth 2.1 for MCP clients that only speak OAuth (django-oauth-toolkit as the authorization
+# server, mcp_door/oauth.py on the resource side): authorization code + PKCE (S256 only), open
+# dynamic client registration (RFC 7591), tokens stored hashed and bound to the /mcp resource
+# (RFC 8707), refresh tokens rotated with reuse detection.
+OAUTH2_PROVIDER = {
+    "SCOPES": {"tasks:read": "See your tasks", "tasks:write": "Add, change, complete and delete your tasks"},
+    "DEFAULT_SCOPES": ["tasks:read", "tasks:write"],
+    "READ_SCOPE": "tasks:read",
+    "WRITE_SCOPE": "tasks:write",
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_TOKEN_SECONDS", default=30 * 86400),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none", "client_secret_basic", "client_secret_post"],
+    # Native clients (Claude Code, VS Code) redirect to http://127.0.0.1:<any port>/callback.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "ALLOW_LOCALHOST_LOOPBACK": True,
+    "DCR_ENABLED": True,
+    "DCR_REGISTRATION_PERMISSION_CLASSES": ("oauth2_provider.dcr.AllowAllDCRPermission",),
+    "OAUTH2_PROTECTED_RESOURCE_NAME": "Todo agent MCP",
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
 AGENT_DAILY_TOKEN_BUDGET = env.int("AGENT_DAILY_TOKEN_BUDGET", default=0)
 
 # --- Logging: JSON lines with request context ---
@@ -296,5 +336,6 @@ LOGGING = {
         "openai": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "openai.agents": {"level": "WARNING"},
+        "mcp": {"level": "WARNING"},  # the MCP SDK logs every stateless request at INFO
     },
 }

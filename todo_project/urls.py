@@ -24,6 +24,7 @@ api_patterns = [
     # The split view serves Swagger UI's start-up script from a URL, not inline (CSP script-src 'self').
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("", include("chat.api_urls")),
+    path("", include("mcp_door.api_urls")),
     *router.urls,
     # Last: any other /api/ URL is a JSON 404 (Django's HTML debug page never answers an API client).
     re_path(r"^.*$", api_errors.api_not_found),
@@ -40,6 +41,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tasks/", include("tasks.urls")),
     path("chat/", include("chat.urls")),
+    path("connections/", include("mcp_door.urls")),
+    path("", include("mcp_door.oauth_urls")),
 ]
 
 handler400 = "todo_project.api_errors.handler400"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import contextmanager
 import subprocess
 import sys
 import time
@@ -104,3 +105,15 @@ class DaphneServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+
+@contextmanager
+def sqlite_server(workdir: Path, **extra: str):
+    """A daphne on a freshly migrated SQLite file in `workdir`, stopped on exit."""
+    env = server_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}", **extra)
+    migrate(env)
+    daphne = DaphneServer(env, workdir / "daphne.log").start()
+    try:
+        yield daphne
+    finally:
+        daphne.stop()

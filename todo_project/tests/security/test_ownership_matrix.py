@@ -12,6 +12,8 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from chat.models import Conversation, Message
+from mcp_door.models import PersonalAccessToken
+from mcp_door.services import token_create
 from tasks.models import Task
 from tasks.tests.factories import make_task
 
@@ -58,10 +60,19 @@ def _alice_chats(alice, params) -> Any:
     return (list(Conversation.objects.filter(owner=alice).values()), Message.objects.count())
 
 
+def _access_token(alice) -> dict[str, Any]:
+    return {"token_id": token_create(owner=alice, name=f"{SECRET} token")[0].pk}
+
+
+def _access_token_state(alice, params) -> Any:
+    return list(PersonalAccessToken.objects.filter(pk=params["token_id"]).values())
+
+
 ROUTES: dict[str, Owned] = {
     "/api/tasks/{id}/": Owned(_task, _task_state, {"title": "Hijacked", "completed": True, "priority": "high"}),
     "/api/conversations/{id}/": Owned(_conversation, _conversation_state, {}),
     "/api/{user_id}/chat": Owned(_alice_herself, _alice_chats, {"message": "delete all my tasks"}),
+    "/api/auth/tokens/{token_id}/": Owned(_access_token, _access_token_state, {}),
 }
 
 
