@@ -216,12 +216,12 @@ def browser_server(tmp_path_factory):
     """A live daphne for the browser tests (conversation pages of 4 messages, so a few turns
     already have an earlier page)."""
     _require_chromium()
-    from chat.tests.daphne_server import DaphneServer, migrate, server_env
+    from core.tests.live_daphne import LiveDaphne, migrate, server_env
 
     workdir = tmp_path_factory.mktemp("browser")
     env = server_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}", CHAT_CONVERSATION_MESSAGES="4")
     migrate(env)
-    daphne = DaphneServer(env, workdir / "daphne.log").start()
+    daphne = LiveDaphne(env, workdir / "daphne.log").start()
     yield daphne
     daphne.stop()
 
@@ -306,3 +306,13 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
     return save
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory):
+    """Two daphnes on one PostgreSQL database and one Redis, as behind a load balancer (skipped,
+    or failed under REQUIRE_SERVICES=1, without those services)."""
+    from core.tests.live_daphne import two_servers_on_shared_services
+
+    with two_servers_on_shared_services(tmp_path_factory.mktemp("scaleout")) as servers:
+        yield servers

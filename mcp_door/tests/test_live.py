@@ -10,8 +10,7 @@ from agents import Agent, Runner
 from agents.mcp import MCPServerStreamableHttp
 from agents.testing import ScriptedModel, assistant_message, function_call
 
-from chat.tests.daphne_server import sqlite_server
-from chat.tests.test_scaleout import WAIT_S, http_json, open_socket, register_and_token, two_servers  # noqa: F401
+from core.tests.live_daphne import WAIT_S, http_json, open_socket, register_and_token, sqlite_server
 
 from .helpers import mcp_session
 

@@ -19,18 +19,18 @@ from chat.turn import ChatTurn
 from tasks.models import Task
 from tasks.tests.factories import make_task
 
-from .livedaphne import Daphne, migrate, server_env
+from core.tests.live_daphne import LiveDaphne, migrate, scratch_postgres_database, server_env
 
 PASSWORD = "Durable-pass-4411"
 
 
-def ws_connect(server: Daphne, token: str):
+def ws_connect(server: LiveDaphne, token: str):
     from websockets.sync.client import connect
 
     return connect(
         f"ws://127.0.0.1:{server.port}/ws/chat/",
         subprotocols=["todo.v1", f"access_token.{token}"],
-        additional_headers={"Origin": server.base},
+        additional_headers={"Origin": server.url},
         open_timeout=10,
     )
 
@@ -53,28 +53,15 @@ def server_database_url(tmp_path: Path):
     if not url.startswith("postgres"):
         yield f"sqlite:///{tmp_path / 'durable.sqlite3'}"
         return
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(url)
-    name = f"todo_durability_{uuid.uuid4().hex[:8]}"
-    admin = f"host={config['HOST']} port={config['PORT'] or 5432} user={config['USER']} dbname=postgres"
-    if config.get("PASSWORD"):
-        admin += f" password={config['PASSWORD']}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres_database(url) as database_url:
+        yield database_url
 
 
 @pytest.mark.slow
-def test_killing_the_server_mid_reply_loses_nothing_and_the_conversation_carries_on(server_database_url: str):
-    env = server_env(server_database_url, SLOW_MODEL_DELAY_S="0.3")
+def test_killing_the_server_mid_reply_loses_nothing_and_the_conversation_carries_on(server_database_url: str, tmp_path: Path):
+    env = server_env(database_url=server_database_url, SLOW_MODEL_DELAY_S="0.3")
     migrate(env)
-    slow = Daphne(env, app="todo_project.tests.security.slow_asgi:application").start()
+    slow = LiveDaphne(env, tmp_path / "slow.log", app="todo_project.tests.security.slow_asgi:application").start()
     try:
         assert slow.api("POST", "/api/auth/register/", {"username": "dora", "password": PASSWORD})[0] == 201
         token = slow.api("POST", "/api/auth/token/", {"username": "dora", "password": PASSWORD})[1]["access"]
@@ -91,7 +78,7 @@ def test_killing_the_server_mid_reply_loses_nothing_and_the_conversation_carries
     finally:
         slow.kill()
 
-    server = Daphne(env, port=slow.port).start()
+    server = LiveDaphne(env, tmp_path / "daphne.log", port=slow.port).start()
     try:
         status, conversation = server.api("GET", f"/api/conversations/{start['conversation_id']}/", token=token)
         assert status == 200
@@ -130,9 +117,13 @@ def test_killing_the_server_mid_reply_loses_nothing_and_the_conversation_carries
 def test_many_concurrent_starts_with_one_client_id_store_one_message(user, lock, monkeypatch):
     if lock.startswith("without") and connection.vendor == "sqlite":
         pytest.skip("the test database is in-memory SQLite (table locks, no waiting); PostgreSQL runs this in CI")
+    conversation_id = None
     if lock.startswith("without"):
-        # The database alone must keep the message unique, e.g. after the lock expired.
-        monkeypatch.setattr(limits, "acquire_turn", lambda user_id: uuid.uuid4().hex)
+        # After the lock expired, the database alone keeps a message of a known conversation unique
+        # (its (conversation, client_id) constraint). A first message, whose conversation does not
+        # exist yet, has only the lock: every turn start takes it, whatever the door.
+        monkeypatch.setattr(limits, "claim_turn", lambda user_id, **_: limits.Claim(token=uuid.uuid4().int >> 66))
+        conversation_id = Conversation.objects.create(owner=user, title="Groceries").pk
     copies = 8
     barrier = threading.Barrier(copies)
     started, busy, errors = [], [], []
@@ -140,7 +131,7 @@ def test_many_concurrent_starts_with_one_client_id_store_one_message(user, lock,
     def send() -> None:
         try:
             barrier.wait()
-            turn = ChatTurn(user=user, text="buy milk", client_id="retry-me")
+            turn = ChatTurn(user=user, text="buy milk", client_id="retry-me", conversation_id=conversation_id)
             started.append(async_to_sync(turn.start)()["message_id"])
         except ChatInputError as exc:
             busy.append(exc.code)

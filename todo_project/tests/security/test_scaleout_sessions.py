@@ -7,14 +7,7 @@ import json
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from chat.tests.test_scaleout import (  # noqa: F401 - two_servers is a fixture
-    PASSWORD,
-    WAIT_S,
-    http_json,
-    open_socket,
-    register_and_token,
-    two_servers,
-)
+from core.tests.live_daphne import PASSWORD, WAIT_S, http_json, open_socket, register_and_token
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.slow]
 
