@@ -1,9 +1,12 @@
 """What every tool call of one agent turn knows about who is acting, and when."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
+
+from tasks.journal import ChangeSource
+from tasks.models import Door
 
 
 @dataclass
@@ -25,6 +28,11 @@ class TodoContext:
     # Written by the runner when the run ends: the tokens the model reported (the offline model
     # reports 0). chat.limits counts them against the user's daily budget.
     tokens_used: int = 0
+    # The door and batch the turn's task writes are journalled under (tasks.journal): one batch
+    # per chat turn, so the turn can be undone as a whole. An MCP call passes door=mcp.
+    source: ChangeSource = field(default_factory=lambda: ChangeSource.for_turn(door=Door.CHAT))
+    # The conversation's earlier assistant messages, newest first: what undo_last_turn may undo.
+    turn_message_ids: tuple[int, ...] = ()
 
     def bulk_confirmed_for(self, tool_name: str) -> bool:
         return self.confirmed_bulk and self.confirmed_action in (None, tool_name)

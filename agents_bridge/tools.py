@@ -16,7 +16,7 @@ from typing import Any, Literal
 from agents import FunctionTool, RunContextWrapper, function_tool
 from django.core.exceptions import ValidationError
 
-from tasks import selectors, services
+from tasks import selectors, services, undo
 from todo_project.db import orm_unit
 
 from .context import TodoContext
@@ -142,6 +142,7 @@ def _add_unit(ctx: TodoContext, title: str, description: str, due_date: str | No
             description=description or "",
             due_date=_parse_due(due_date),
             priority=priority,  # None: the service applies the default
+            source=ctx.source,
         )
     except ValidationError as exc:
         return _invalid(exc)
@@ -158,7 +159,7 @@ def _add_unit(ctx: TodoContext, title: str, description: str, due_date: str | No
 
 def _set_completed_unit(ctx: TodoContext, task_id: int, completed: bool) -> str:
     try:
-        task, changed = services.task_set_completed(user=ctx.user, task_id=task_id, completed=completed)
+        task, changed = services.task_set_completed(user=ctx.user, task_id=task_id, completed=completed, source=ctx.source)
     except selectors.TaskNotFound:
         return _not_found(task_id)
     if not changed:
@@ -175,7 +176,7 @@ def _update_unit(ctx: TodoContext, task_id: int, changes: dict[str, Any]) -> str
         if not changes:
             task = selectors.task_get(user=ctx.user, task_id=task_id)
             return _error("invalid", f"Nothing to change on task {task.pk}: give a new title, description, due_date or priority.")
-        task = services.task_update(user=ctx.user, task_id=task_id, **changes)
+        task = services.task_update(user=ctx.user, task_id=task_id, source=ctx.source, **changes)
     except selectors.TaskNotFound:
         return _not_found(task_id)
     except ValidationError as exc:
@@ -185,7 +186,7 @@ def _update_unit(ctx: TodoContext, task_id: int, changes: dict[str, Any]) -> str
 
 def _delete_unit(ctx: TodoContext, task_id: int) -> str:
     try:
-        task = services.task_delete(user=ctx.user, task_id=task_id)
+        task = services.task_delete(user=ctx.user, task_id=task_id, source=ctx.source)
     except selectors.TaskNotFound:
         return _not_found(task_id)
     return _json({"status": "deleted", "task_id": task.pk, "title": task.title})
@@ -206,10 +207,21 @@ def _bulk_unit(ctx: TodoContext, tool_name: str) -> str:
         )
         return _json({"status": "needs_confirmation", "count": count, "message": message})
     if only_completed:
-        doomed = services.task_delete_completed(user=ctx.user)
+        doomed = services.task_delete_completed(user=ctx.user, source=ctx.source)
     else:
-        doomed = services.task_delete_all(user=ctx.user)
+        doomed = services.task_delete_all(user=ctx.user, source=ctx.source)
     return _json({"status": "deleted", "count": len(doomed), "titles": [row["title"] for row in doomed]})
+
+
+def _undo_unit(ctx: TodoContext) -> str:
+    try:
+        result = undo.turn_undo_last(user=ctx.user, message_ids=list(ctx.turn_message_ids), source=ctx.source)
+    except undo.UndoConflict as exc:
+        changed = [{"task_id": t["task_id"], "title": t["title"], "now": t["current"]} for t in exc.tasks]
+        return _json({"status": "error", "error": exc.code, "message": exc.detail, "changed_since": changed})
+    except undo.NothingToUndo as exc:
+        return _error("nothing_to_undo", exc.detail)
+    return _json({"status": "undone", "changes": result.changes, "message": f"Undone: {result.summary()}."})
 
 
 # --- the tools the model sees ---
@@ -335,6 +347,18 @@ async def delete_all_tasks(ctx: RunContextWrapper[TodoContext]) -> str:
     return await orm_unit(_bulk_unit)(ctx.context, "delete_all_tasks")
 
 
+@_tool("undo_last_turn")
+async def undo_last_turn(ctx: RunContextWrapper[TodoContext]) -> str:
+    """Take back every task change of the latest earlier turn of this conversation that changed
+    tasks ("undo that", "take that back", "no, put it back"): deleted tasks come back, completed
+    ones reopen, edits go back. Calling it again right after redoes what it undid.
+
+    If a task that turn touched was changed since, nothing is undone and the answer lists those
+    tasks ("changed_since"): tell the user which, and that nothing was changed.
+    """
+    return await orm_unit(_undo_unit)(ctx.context)
+
+
 TODO_TOOLS: list[FunctionTool] = [
     add_task,
     list_tasks,
@@ -344,4 +368,5 @@ TODO_TOOLS: list[FunctionTool] = [
     delete_task,
     delete_completed_tasks,
     delete_all_tasks,
+    undo_last_turn,
 ]

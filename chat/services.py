@@ -23,7 +23,8 @@ from django.utils import timezone as dj_timezone
 
 from agents_bridge import runner
 from agents_bridge.context import TodoContext
-from tasks import events
+from tasks import events, journal
+from tasks.models import Door
 from todo_project.db import orm_unit
 from todo_project.logging import conversation_id_var, user_id_var
 from todo_project.text import storable
@@ -188,7 +189,17 @@ def _save_user_message(
     return message, is_new
 
 
-def _save_reply(*, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str) -> int:
+def _save_reply(
+    *,
+    user: AbstractBaseUser,
+    conversation_id: int,
+    content: str,
+    tool_calls: list[dict[str, Any]],
+    status: str,
+    changes: journal.ChangeSource | None = None,
+) -> tuple[int, bool]:
+    """Saves the assistant message; returns its id and whether the turn changed tasks (then its
+    journal entries, batched under `changes`, now name this message, which undo is asked by)."""
     with transaction.atomic():
         message = Message.objects.create(
             conversation_id=conversation_id,
@@ -198,7 +209,9 @@ def _save_reply(*, conversation_id: int, content: str, tool_calls: list[dict[str
             status=status,
         )
         Conversation.objects.filter(pk=conversation_id).update(updated_at=dj_timezone.now())
-    return message.pk
+        # Only a turn that called a tool can have changed a task: a plain answer costs no statement.
+        linked = bool(changes and tool_calls) and journal.link_message(user=user, batch=changes.batch, message_id=message.pk) > 0
+    return message.pk, linked
 
 
 @dataclass
@@ -253,6 +266,7 @@ class ChatTurn:
         self.conversation_id: int | None = None
         self.user_message_id: int | None = None
         self.assistant_message_id: int | None = None
+        self.undoable = False  # the turn changed tasks: POST /api/chat/turns/{message_id}/undo/ can take it back
         self.reply_text = ""
         self.tool_calls: list[dict[str, Any]] = []
         self.status: str | None = None
@@ -260,7 +274,7 @@ class ChatTurn:
         self.error_detail: str | None = None
         self._begun: _Begun | None = None
         self._recorder = _Recorder()
-        self._save_task: asyncio.Future[int] | None = None
+        self._save_task: asyncio.Future[tuple[int, bool]] | None = None
         self._turn_token: int | None = None  # this user's one-running-turn lock (chat.limits)
         self._run_context: TodoContext | None = None
         self._announcements: events.DeferredAnnouncements | None = None  # task changes the agent makes
@@ -390,12 +404,17 @@ class ChatTurn:
         token, self._turn_token = self._turn_token, None
         limits.finish_turn(self.user.pk, token, tokens_used)
 
-    def _save_and_release(self, content: str, status: str) -> int:
+    def _save_and_release(self, content: str, status: str) -> tuple[int, bool]:
         """The turn's last crossing: the assistant message, then the user's lock (released even if
         the save fails, so the user is not locked out until the lock expires)."""
         try:
             return _save_reply(
-                conversation_id=self.conversation_id, content=content, tool_calls=self.tool_calls, status=status
+                user=self.user,
+                conversation_id=self.conversation_id,
+                content=content,
+                tool_calls=self.tool_calls,
+                status=status,
+                changes=self._run_context.source if self._run_context is not None else None,
             )
         finally:
             self._release_limits()
@@ -413,6 +432,10 @@ class ChatTurn:
             timezone=zone,
             confirmed_bulk=confirmed,
             confirmed_action=action if confirmed else None,
+            source=journal.ChangeSource.for_turn(door=Door.CHAT),
+            turn_message_ids=tuple(
+                m["id"] for m in reversed(self._begun.history) if m["role"] == Message.Role.ASSISTANT and "id" in m
+            ),
         )
 
     async def _finish(self, status: str) -> None:
@@ -426,7 +449,7 @@ class ChatTurn:
                 content = self.error_detail or ""
             # Saved, then the lock released: the turn is over and the user may start the next one.
             self._save_task = asyncio.ensure_future(orm_unit(self._save_and_release)(content, status))
-        self.assistant_message_id = await asyncio.shield(self._save_task)
+        self.assistant_message_id, self.undoable = await asyncio.shield(self._save_task)
         if self._announcements is not None:
             # Every tasks.changed of the turn is out before its turn.end (and before a REST reply).
             await asyncio.shield(self._announcements.close())
@@ -440,4 +463,8 @@ class ChatTurn:
         return [*frames, self._end_frame()]
 
     def _end_frame(self) -> dict[str, Any]:
-        return {"type": "turn.end", "message_id": self.assistant_message_id, "status": self.status}
+        frame = {"type": "turn.end", "message_id": self.assistant_message_id, "status": self.status}
+        if self.undoable:
+            # The page shows an Undo control on this reply (POST /api/chat/turns/{message_id}/undo/).
+            frame["undoable"] = True
+        return frame

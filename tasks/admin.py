@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from . import services
-from .models import Task
+from .journal import ChangeSource
+from .models import Door, Task
 
 
 @admin.register(Task)
@@ -33,15 +34,21 @@ class TaskAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in ("title", "description", "priority", "due_date", "completed")}
         if change:
-            saved = services.task_update(user=obj.owner, task_id=obj.pk, **data)
+            saved = services.task_update(user=obj.owner, task_id=obj.pk, source=_staff(request), **data)
         else:
-            saved = services.task_create(owner=obj.owner, **data)
+            saved = services.task_create(owner=obj.owner, source=_staff(request), **data)
         obj.pk = saved.pk
         obj.refresh_from_db()
 
     def delete_model(self, request, obj):
-        services.task_delete(user=obj.owner, task_id=obj.pk)
+        services.task_delete(user=obj.owner, task_id=obj.pk, source=_staff(request))
 
     def delete_queryset(self, request, queryset):
+        source = _staff(request).one_batch()  # one admin action, undone as one
         for task in queryset.select_related("owner"):
-            services.task_delete(user=task.owner, task_id=task.pk)
+            services.task_delete(user=task.owner, task_id=task.pk, source=source)
+
+
+def _staff(request) -> ChangeSource:
+    """The admin door, with the support person who acted (the owner stays the task's)."""
+    return ChangeSource(door=Door.ADMIN, actor_id=request.user.pk)

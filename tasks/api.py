@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from . import selectors, services
+from .journal import API
 from .serializers import TaskListQuerySerializer, TaskSerializer
 
 
@@ -37,12 +38,12 @@ class TaskViewSet(viewsets.ModelViewSet):
         return task
 
     def perform_create(self, serializer):
-        serializer.instance = services.task_create(owner=self.request.user, **serializer.validated_data)
+        serializer.instance = services.task_create(owner=self.request.user, source=API, **serializer.validated_data)
 
     def perform_update(self, serializer):
         serializer.instance = services.task_update(
-            user=self.request.user, task_id=serializer.instance.pk, **serializer.validated_data
+            user=self.request.user, task_id=serializer.instance.pk, source=API, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        services.task_delete(user=self.request.user, task_id=instance.pk)
+        services.task_delete(user=self.request.user, task_id=instance.pk, source=API)

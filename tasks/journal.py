@@ -49,6 +49,7 @@ class ChangeSource:
 
 
 API = ChangeSource()
+PAGE = ChangeSource(door=Door.PAGE)
 
 
 def _plain(value: Any) -> Any:

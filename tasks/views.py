@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .forms import TaskForm
+from .journal import PAGE
 
 FILTERS = {
     "all": selectors.TaskFilters(),
@@ -79,7 +80,7 @@ def task_create_page(request):
     form = TaskForm(request.POST)
     if form.is_valid():
         try:
-            task = services.task_create(owner=request.user, **form.cleaned_data)
+            task = services.task_create(owner=request.user, source=PAGE, **form.cleaned_data)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
@@ -94,7 +95,7 @@ def task_edit_page(request, task_id: int):
     form = TaskForm(request.POST or None, instance=task)
     if request.method == "POST" and form.is_valid():
         try:
-            services.task_update(user=request.user, task_id=task.pk, **form.cleaned_data)
+            services.task_update(user=request.user, task_id=task.pk, source=PAGE, **form.cleaned_data)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
@@ -115,7 +116,7 @@ def task_toggle_page(request, task_id: int):
     if wanted not in (None, "true", "false"):
         return HttpResponseBadRequest("completed must be true or false.")
     completed = not task.completed if wanted is None else wanted == "true"
-    services.task_set_completed(user=request.user, task_id=task.pk, completed=completed)
+    services.task_set_completed(user=request.user, task_id=task.pk, completed=completed, source=PAGE)
     return _back(request)
 
 
@@ -123,6 +124,6 @@ def task_toggle_page(request, task_id: int):
 @require_POST
 def task_delete_page(request, task_id: int):
     task = _get_task_or_404(request, task_id)
-    services.task_delete(user=request.user, task_id=task.pk)
+    services.task_delete(user=request.user, task_id=task.pk, source=PAGE)
     messages.success(request, f"Deleted “{task.title}”.")
     return _back(request)
