@@ -160,4 +160,12 @@ class TaskChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} “{self.title}”"
+        return self.describe()
+
+    def describe(self) -> str:
+        """The change in plain words, as the Activity page and the admin show it:
+        'Chat · completed “Buy milk”' ('… put back …' for an undo)."""
+        verb = self.get_action_display()
+        if self.reverts is not None:
+            verb = f"{verb} (undo)"
+        return f"{self.get_door_display()} · {verb} “{self.title}”"

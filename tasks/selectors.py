@@ -1,14 +1,14 @@
 """Every read of tasks, always scoped to the acting user."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from .models import SEARCH_SEPARATOR, Task, priority_rank
+from .models import SEARCH_SEPARATOR, Task, TaskChange, priority_rank
 
 
 class TaskNotFound(Exception):
@@ -137,3 +137,45 @@ def task_counts(*, user: AbstractBaseUser, today: date | None = None) -> dict[st
         n_overdue=Count("completed", filter=Q(completed=False, due_date__lt=today)),
     )
     return {name.removeprefix("n_"): value for name, value in counts.items()}
+
+
+# --- the journal (tasks.journal) ---
+
+
+class ChangeNotFound(Exception):
+    """The journal entry does not exist or is someone else's."""
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    task_id: int | None = None
+    door: str | None = None
+    day: date | None = None  # changes made on this day, in the current time zone
+
+
+def change_list(*, user: AbstractBaseUser, filters: ChangeFilters | None = None) -> QuerySet[TaskChange]:
+    """The user's task changes, newest first (the Activity page, GET /api/activity/)."""
+    f = filters or ChangeFilters()
+    qs = TaskChange.objects.filter(owner_id=user.pk)
+    if f.task_id is not None:
+        qs = qs.filter(task_id=f.task_id)
+    if f.door:
+        qs = qs.filter(door=f.door)
+    if f.day is not None:
+        # A range, not created_at__date: the index on created_at stays usable and the day is the user's.
+        start = timezone.make_aware(datetime.combine(f.day, time.min))
+        qs = qs.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+    return qs.order_by("-id")
+
+
+def change_get(*, user: AbstractBaseUser, change_id: object) -> TaskChange:
+    pk = _task_pk(change_id)
+    change = TaskChange.objects.filter(owner_id=user.pk, pk=pk).first() if pk is not None else None
+    if change is None:
+        raise ChangeNotFound(change_id)
+    return change
+
+
+def undone_batches(*, user: AbstractBaseUser, batches: list) -> set:
+    """Which of these batches an undo has since reverted (to show 'undone' instead of 'Undo')."""
+    return set(TaskChange.objects.filter(owner_id=user.pk, reverts__in=batches).values_list("reverts", flat=True).distinct())

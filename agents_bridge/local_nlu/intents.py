@@ -537,7 +537,7 @@ def is_no(low: str) -> bool:
         return True
     # "no, keep them for now": a refusal, as long as no new request follows it.
     return bool(re.match(r"^(?:no|nope|nah)\b", low)) and len(low.split()) <= 6 and not re.search(
-        r"\b(?:add|create|delete|remove|complete|mark|show|list|rename|move)\b", low
+        r"\b(?:add|create|delete|remove|complete|mark|show|list|rename|move|undo|back)\b", low
     )
 
 
@@ -558,12 +558,21 @@ _BULK_ALL = re.compile(
 )
 
 
+# "undo that", "take that back", "no, put it back": the last turn that changed tasks, whole.
+_UNDO = re.compile(
+    r"^(?:please\s+)?(?:undo|revert|reverse|take\s+(?:that|it|this|them)\s+back|(?:put|bring)\s+(?:it|that|them|those|everything|it\s+all)\s+back)"
+    r"(?:\s+(?:that|it|the\s+last\s+(?:one|thing|change|turn)|this|please|again))?$"
+)
+
+
 def read_clause(clause: Clause, clock: Clock, quoted: list[str]) -> Action | None:
     """One clause to one action, or None when it is not a request we recognise."""
     low = clause.low
     if not low:
         return None
 
+    if _UNDO.match(low):  # before "put it back" can read as reopening a task
+        return Action("undo")
     if _BULK_COMPLETED.match(low):
         return Action("bulk_completed")
     if _BULK_ALL.match(low):
@@ -615,9 +624,6 @@ def read_clause(clause: Clause, clock: Clock, quoted: list[str]) -> Action | Non
     action = _read_list(clause, clock, quoted)
     if action:
         return action
-
-    if re.match(r"^(?:undo|revert|take\s+(?:that|it)\s+back)(?:\s+(?:that|it|the\s+last\s+(?:one|thing|change)|this))?$", low):
-        return Action("undo")
 
     # A bare imperative that reads like a todo ("buy flowers for anna tomorrow").
     first = re.match(r"^([a-z]+)", low)

@@ -566,22 +566,16 @@ def _do_bulk(action: Action, env: _Env) -> Generator[Any, Any, str]:
     return f"Deleted {_plural(count, noun)}."
 
 
+_UNDONE_WORDS = {"created": "brought back", "deleted": "removed", "reopened": "reopened", "completed": "marked done again", "updated": "put back"}
+
+
 def _do_undo(action: Action, env: _Env) -> Generator[Any, Any, str]:
-    last = _last_assistant(env.inp)
-    tasks = env.prev_tasks
-    if not tasks or not last:
-        return "There's nothing I can undo right now."
-    if last.startswith("Marked"):
-        follow = Action("reopen", refs=[Ref(ids=[int(t["task_id"]) for t in tasks])])
-    elif last.startswith("Reopened"):
-        follow = Action("complete", refs=[Ref(ids=[int(t["task_id"]) for t in tasks])])
-    elif last.startswith("Added"):
-        follow = Action("delete", refs=[Ref(ids=[int(t["task_id"]) for t in tasks])])
-    elif last.startswith("Deleted"):
-        return "Deleted tasks can't be brought back, but I can add them again if you tell me what they were."
-    else:
-        return "There's nothing I can undo right now."
-    return (yield from _do_state(follow, env))
+    # The server undoes the conversation's last turn that changed tasks (tasks.undo), whole.
+    output = yield Call("undo_last_turn", {})
+    if _is_error(output):
+        return _error_sentence(output if isinstance(output, dict) else {})
+    parts = [f"{_UNDONE_WORDS.get(c.get('action'), 'changed')} “{c.get('title')}”" for c in output.get("changes") or []]
+    return "Took that back: " + "; ".join(parts) + "." if parts else "There was nothing left to undo."
 
 
 _SMALL_TALK = {
