@@ -132,3 +132,18 @@ def test_the_conversation_list_counts_each_conversations_messages(support, user)
     rows = {title: html[html.index(title):][:600] for title in ("Chatty", "Quiet")}
     assert '<td class="field-message_count">3</td>' in rows["Chatty"]
     assert '<td class="field-message_count">0</td>' in rows["Quiet"]
+
+
+def test_support_sees_the_task_changes_of_a_conversations_turns(support, user, conversation):
+    from tasks import services
+    from tasks.journal import ChangeSource
+    from tasks.models import Door
+
+    reply = conversation.messages.get(role="assistant")
+    services.task_create(owner=user, title="buy oat milk", source=ChangeSource(door=Door.CHAT, message_id=reply.pk))
+    services.task_create(owner=user, title="not from this chat")
+
+    html = support.get(f"/admin/chat/conversation/{conversation.pk}/change/").content.decode()
+
+    assert "Chat · created “buy oat milk”" in html
+    assert "not from this chat" not in html
