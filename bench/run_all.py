@@ -20,6 +20,7 @@ BENCHES = [
     ("chat_scaling", "2. turn cost as data grows"),
     ("concurrency", "4. 500 websockets, rising rates"),
     ("live_updates", "5. live update across processes"),
+    ("journal", "6. task change journal cost and undo"),
 ]
 
 
