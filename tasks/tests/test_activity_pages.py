@@ -84,3 +84,17 @@ def test_undo_redirects_only_to_this_site(page_client, user):
     change = TaskChange.objects.get(owner=user)
     response = page_client.post(reverse("tasks:activity-undo", args=[change.pk]), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("tasks:activity")
+
+
+def test_a_long_activity_is_paged_and_the_links_keep_the_door_filter(page_client, user):
+    from tasks.views import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 3):
+        make_task(user, f"Errand {n}")
+
+    first = page_client.get(reverse("tasks:activity") + "?door=api").content.decode()
+    last = page_client.get(reverse("tasks:activity") + "?door=api&page=2").content.decode()
+
+    assert 'href="?door=api&amp;page=2"' in first and "Page 1 of 2" in first
+    assert last.count('class="change"') == 3
+    assert 'href="?show=all&amp;page=2"' in page_client.get(reverse("tasks:list")).content.decode()
