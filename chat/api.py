@@ -13,6 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from agents_bridge.runner import PROVIDER_TIMEOUT
+from tasks import selectors as task_selectors
 from tasks import undo
 from tasks.api import UNDO_RESPONSES, undo_response
 from tasks.journal import API
@@ -133,7 +134,9 @@ class ConversationViewSet(
             )
         except selectors.MessageNotFound:
             raise ValidationError({"before": ["No message with that id in this conversation."]}) from None
-        context = {**self.get_serializer_context(), "messages": messages, "earlier_messages": earlier}
+        replies = [m.pk for m in messages if m.role == m.Role.ASSISTANT]
+        undoable = task_selectors.turns_with_changes(user=request.user, message_ids=replies)
+        context = {**self.get_serializer_context(), "messages": messages, "earlier_messages": earlier, "undoable_ids": undoable}
         return Response(ConversationDetailSerializer(conversation, context=context).data)
 
     def perform_destroy(self, instance):

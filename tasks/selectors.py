@@ -179,3 +179,11 @@ def change_get(*, user: AbstractBaseUser, change_id: object) -> TaskChange:
 def undone_batches(*, user: AbstractBaseUser, batches: list) -> set:
     """Which of these batches an undo has since reverted (to show 'undone' instead of 'Undo')."""
     return set(TaskChange.objects.filter(owner_id=user.pk, reverts__in=batches).values_list("reverts", flat=True).distinct())
+
+
+def turns_with_changes(*, user: AbstractBaseUser, message_ids: list[int]) -> set[int]:
+    """Which of these chat turns (assistant message ids) changed tasks: those a page offers to undo."""
+    if not message_ids:
+        return set()
+    rows = TaskChange.objects.filter(owner_id=user.pk, message_id__in=message_ids).values_list("message_id", flat=True)
+    return set(rows.distinct())

@@ -103,3 +103,15 @@ def test_the_journal_names_the_turn_and_the_chat_door(user, api_client, monkeypa
     assert {r["message_id"] for r in rows} == {turn["message_id"]}
     assert sorted(r["action"] for r in rows) == ["completed", "created", "created", "deleted"]
     assert Message.objects.get(pk=turn["message_id"]).role == "assistant"
+
+
+def test_the_conversation_says_which_replies_can_be_undone_so_a_reloaded_page_offers_it(user, api_client, monkeypatch):
+    milk, mum = make_task(user, "Buy milk"), make_task(user, "Call mum")
+    turn = _messy_turn(monkeypatch, api_client, milk, mum)
+    api_client.post("/api/chat/", {"message": "hello", "conversation_id": turn["conversation_id"]}, format="json")
+
+    messages = api_client.get(f"/api/conversations/{turn['conversation_id']}/").json()["messages"]
+
+    assert [(m["role"], m["undoable"]) for m in messages] == [
+        ("user", False), ("assistant", True), ("user", False), ("assistant", False)
+    ]

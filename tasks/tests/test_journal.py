@@ -150,3 +150,33 @@ def test_undo_of_a_bulk_delete_brings_every_task_back(user):
     undo.batch_undo(user=user, batch=batch)
 
     assert _list(user) == before
+
+
+def test_undo_announces_every_task_it_touches_after_commit(user, monkeypatch, django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr("tasks.events.announce", lambda user_id, action, task: sent.append((action, task and task["title"])))
+    milk = make_task(user, "Buy milk")
+    turn = ChangeSource.for_turn(door=Door.CHAT)
+    services.task_complete(user=user, task_id=milk.pk, source=turn)
+    services.task_create(owner=user, title="Bread", source=turn)
+    sent.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        undo.batch_undo(user=user, batch=turn.batch)
+
+    assert sorted(sent) == [("deleted", "Bread"), ("reopened", "Buy milk")]
+
+
+def test_undo_of_many_tasks_asks_pages_to_reload_the_list_once(user, monkeypatch, django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr("tasks.events.announce", lambda user_id, action, task: sent.append((action, task)))
+    for i in range(undo.ANNOUNCE_EACH_UP_TO + 1):
+        make_task(user, f"Task {i}")
+    services.task_delete_all(user=user)
+    batch = TaskChange.objects.filter(owner=user, action="deleted").first().batch
+    sent.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        undo.batch_undo(user=user, batch=batch)
+
+    assert sent == [("undone", None)]
