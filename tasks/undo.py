@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from . import journal
 from .events import announce_after_commit
@@ -71,20 +72,17 @@ class UndoResult:
 
 def change_undo(*, user: AbstractBaseUser, change_id: int, source: ChangeSource = API) -> UndoResult:
     """Undoes one journal entry of the user's."""
-    entries = list(TaskChange.objects.filter(owner_id=user.pk, pk=_int(change_id)))
-    return _undo(user=user, entries=entries, source=source)
+    return _undo(user=user, entries=TaskChange.objects.filter(owner_id=user.pk, pk=_int(change_id)), source=source)
 
 
 def batch_undo(*, user: AbstractBaseUser, batch: uuid.UUID, source: ChangeSource = API) -> UndoResult:
     """Undoes a whole batch: a chat turn, an MCP call, a bulk delete, or an undo (a redo)."""
-    entries = list(TaskChange.objects.filter(owner_id=user.pk, batch=batch))
-    return _undo(user=user, entries=entries, source=source)
+    return _undo(user=user, entries=TaskChange.objects.filter(owner_id=user.pk, batch=batch), source=source)
 
 
 def turn_undo(*, user: AbstractBaseUser, message_id: int, source: ChangeSource = API) -> UndoResult:
     """Undoes every task change of the chat turn whose assistant message is `message_id`."""
-    entries = list(TaskChange.objects.filter(owner_id=user.pk, message_id=_int(message_id)))
-    return _undo(user=user, entries=entries, source=source)
+    return _undo(user=user, entries=TaskChange.objects.filter(owner_id=user.pk, message_id=_int(message_id)), source=source)
 
 
 def turn_undo_last(*, user: AbstractBaseUser, message_ids: list[int], source: ChangeSource = API) -> UndoResult:
@@ -114,14 +112,15 @@ def _int(value: object) -> int:
 # --- the replay ---
 
 
-def _undo(*, user: AbstractBaseUser, entries: list[TaskChange], source: ChangeSource) -> UndoResult:
-    if not entries:
-        raise NothingToUndo("Nothing to undo there.")
-    entries.sort(key=lambda e: e.pk)
-    reverts = entries[0].batch
-    source = replace(source.one_batch(), reverts=reverts)
-    task_ids = sorted({e.task_id for e in entries})
+def _undo(*, user: AbstractBaseUser, entries: QuerySet[TaskChange], source: ChangeSource) -> UndoResult:
     with transaction.atomic():
+        # The entries locked: a second undo of the same changes waits for this one, then finds
+        # its entries as later changes (already undone) rather than re-inserting the same tasks.
+        entries = list(entries.select_for_update().order_by("id"))
+        if not entries:
+            raise NothingToUndo("Nothing to undo there.")
+        source = replace(source.one_batch(), reverts=entries[0].batch)
+        task_ids = sorted({e.task_id for e in entries})
         # Locked first, so no write of these tasks can slip in between the check and the replay.
         current = {t.pk: t for t in Task.objects.select_for_update().filter(owner_id=user.pk, pk__in=task_ids)}
         _refuse_if_changed_since(user, entries, current)

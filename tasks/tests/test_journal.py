@@ -180,3 +180,10 @@ def test_undo_of_many_tasks_asks_pages_to_reload_the_list_once(user, monkeypatch
         undo.batch_undo(user=user, batch=batch)
 
     assert sent == [("undone", None)]
+
+
+def test_deleting_an_account_takes_its_journal_with_it(user, other_user):
+    make_task(user, "Buy milk")
+    make_task(other_user, "Theirs")
+    user.delete()
+    assert list(TaskChange.objects.values_list("title", flat=True)) == ["Theirs"]
