@@ -63,9 +63,9 @@ class TaskViewSet(viewsets.ModelViewSet):
         services.task_delete(user=self.request.user, task_id=instance.pk, source=API)
 
 
+# 404 (nothing of the caller's to undo there) is documented for every route with an id.
 UNDO_RESPONSES = {
     200: UndoResultSerializer,
-    404: OpenApiResponse(description="not_found: nothing of yours to undo there (missing or another user's)."),
     409: OpenApiResponse(UndoConflictSerializer, description="undo_conflict (a task changed since; nothing was changed) or already_undone."),
 }
 
