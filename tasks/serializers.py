@@ -136,6 +136,7 @@ class UndoneChangeSerializer(serializers.Serializer):
     task_id = serializers.IntegerField()
     title = serializers.CharField()
     action = serializers.ChoiceField(choices=TaskChange._meta.get_field("action").choices, help_text="What the undo did to the task.")
+    change_id = serializers.IntegerField(help_text="The undo's own journal entry; undo it (scope batch) to redo.")
 
 
 class UndoResultSerializer(serializers.Serializer):

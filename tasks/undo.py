@@ -61,7 +61,7 @@ class UndoResult:
     """What an undo did: one row per task it put back, and the batch that did it (to redo)."""
 
     batch: uuid.UUID
-    changes: list[dict[str, Any]] = field(default_factory=list)  # {task_id, title, action}
+    changes: list[dict[str, Any]] = field(default_factory=list)  # {task_id, title, action, change_id}
 
     def summary(self) -> str:
         return "; ".join(f"{c['action']} “{c['title']}”" for c in self.changes)
@@ -128,6 +128,8 @@ def _undo(*, user: AbstractBaseUser, entries: QuerySet[TaskChange], source: Chan
         result = UndoResult(batch=source.batch)
         changes, touched = _apply(user, source, current, targets, result)
         journal.record_many(changes)
+        for row, change in zip(result.changes, changes):
+            row["change_id"] = change.pk  # POST /api/activity/{change_id}/undo/ {"scope": "batch"} redoes
         _announce(user, touched)
     return result
 
