@@ -47,10 +47,22 @@ for name in ("alice", "bob"):
 with open(os.environ["FUZZ_AUTH_FILE"], "w") as fh:
     json.dump({"schemaVersion": "0.2.0", "auth": entries}, fh)
 # /api/{user_id}/chat answers 404 unless user_id is the caller's: give the fuzzer alice's id.
+alice = get_user_model().objects.get(username="fuzz-alice")
 with open(os.environ["FUZZ_AUTH_FILE"] + ".alice_id", "w") as fh:
-    fh.write(str(get_user_model().objects.get(username="fuzz-alice").pk))
+    fh.write(str(alice.pk))
+# And an agent turn of alice's that changed tasks, so /api/chat/turns/{message_id}/undo/ is
+# reached for real (undo, then 409s and redo as the fuzzer repeats it; bob's replays stay 404).
+from chat.models import Conversation, Message
+from tasks.journal import ChangeSource
+from tasks.models import Door
+reply = Message.objects.create(conversation=Conversation.objects.create(owner=alice, title="fuzz"), role="assistant", content="Added it.")
+turn = ChangeSource.for_turn(door=Door.CHAT, message_id=reply.pk)
+services.task_delete(user=alice, task_id=services.task_create(owner=alice, title="alice turn task", source=turn).pk, source=turn)
+with open(os.environ["FUZZ_AUTH_FILE"] + ".alice_turn", "w") as fh:
+    fh.write(str(reply.pk))
 PYEOF
 export FUZZ_ALICE_ID="$(cat "$WORK/auth.json.alice_id")"
+export FUZZ_ALICE_TURN_ID="$(cat "$WORK/auth.json.alice_turn")"
 
 PORT="$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 .venv/bin/daphne -b 127.0.0.1 -p "$PORT" --websocket-max-message-size 65536 todo_project.asgi:application \

@@ -7,13 +7,13 @@ the chat turn (which keeps the open question on the conversation and tells the t
 person has said yes), the REST chat API and the chat page. Imports nothing from chat.
 
 An open question is plain JSON data, kept on the conversation between turns
-(`chat.Conversation.pending`), never read back out of the assistant's words:
+(`chat.Message.pending`, on the reply that asked), never read back out of the assistant's words:
 
     {"ask": "confirm", "tool": "delete_task", "count": 47, "task_ids": [...]}   # "Reply yes to confirm"
     {"ask": "choose", "action": "delete", "options": [{"task_id", "title"}], "request": "..."}  # which one?
     {"ask": "add", "title": "Water the plants"}                                   # "Should I add ...?"
 
-plus, from the offline model, what "undo" would reverse: {"undo": {"action": "reopen", "task_ids": [...]}}.
+("undo" needs nothing kept: the server undoes the conversation's last turn that changed tasks.)
 """
 
 import re
@@ -50,7 +50,7 @@ _NO = re.compile(
 )
 _DONT = re.compile(r"(?:please\s+)?(?:don't|do\s+not)(?:\s+(?:do\s+(?:it|that)|delete\s+(?:them|it|anything|everything)))?")
 _NO_LEAD = re.compile(r"^(?:no|nope|nah)\b")
-_NEW_REQUEST = re.compile(r"\b(?:add|create|delete|remove|complete|mark|show|list|rename|move)\b")
+_NEW_REQUEST = re.compile(r"\b(?:add|create|delete|remove|complete|mark|show|list|rename|move|undo|back)\b")
 # "delete them" straight after "Delete these 5 tasks? Reply yes to confirm." says yes too.
 _DO_IT_AGAIN = re.compile(r"\s*(?:ok(?:ay)?,?\s+)?(?:delete|remove|clear)\s+(?:them|it|everything|all(?:\s+of\s+them)?)\W*")
 

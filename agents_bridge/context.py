@@ -7,6 +7,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from tasks.journal import ChangeSource
+from tasks.models import Door
+
 
 @dataclass
 class OpenQuestions:
@@ -52,6 +55,11 @@ class TodoContext:
     # The MCP door's credential (mcp_door.auth.Principal: the personal token, OAuth grant or JWT
     # a call came with), None on the chat. Kept here so a change can name the token that made it.
     mcp_token: Any = None
+    # The door and batch the turn's task writes are journalled under (tasks.journal): one batch
+    # per chat turn, so the turn can be undone as a whole. An MCP call passes door=mcp.
+    source: ChangeSource = field(default_factory=lambda: ChangeSource.for_turn(door=Door.CHAT))
+    # The conversation's earlier assistant messages, newest first: what undo_last_turn may undo.
+    turn_message_ids: tuple[int, ...] = ()
 
     def bulk_confirmed_for(self, tool_name: str) -> bool:
         return self.confirmed_bulk and self.confirmed_action in (None, tool_name)

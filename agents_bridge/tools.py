@@ -18,7 +18,7 @@ from typing import Any, Literal
 from agents import FunctionTool, RunContextWrapper, function_tool
 from django.core.exceptions import ValidationError
 
-from tasks import selectors, services
+from tasks import selectors, services, undo
 from core.db import orm_unit
 
 from . import confirmation
@@ -156,6 +156,7 @@ def _add_unit(
             description=description or "",
             due_date=_parse_due(due_date),
             priority=priority,  # None: the service applies the default
+            source=ctx.source,
         )
     except ValidationError as exc:
         return _invalid(exc)
@@ -170,7 +171,7 @@ def _add_unit(
 
 def _set_completed_unit(ctx: TodoContext, *, task_id: int, completed: bool) -> dict[str, Any]:
     try:
-        task, changed = services.task_set_completed(user=ctx.user, task_id=task_id, completed=completed)
+        task, changed = services.task_set_completed(user=ctx.user, task_id=task_id, completed=completed, source=ctx.source)
     except selectors.TaskNotFound:
         return _not_found(task_id)
     if not changed:
@@ -209,7 +210,7 @@ def _update_unit(
         if not changes:
             task = selectors.task_get(user=ctx.user, task_id=task_id)
             return _error("invalid", f"Nothing to change on task {task.pk}: give a new title, description, due_date or priority.")
-        task = services.task_update(user=ctx.user, task_id=task_id, **changes)
+        task = services.task_update(user=ctx.user, task_id=task_id, source=ctx.source, **changes)
     except selectors.TaskNotFound:
         return _not_found(task_id)
     except ValidationError as exc:
@@ -219,7 +220,7 @@ def _update_unit(
 
 def _delete_unit(ctx: TodoContext, *, task_id: int) -> dict[str, Any]:
     try:
-        task = services.task_delete(user=ctx.user, task_id=task_id)
+        task = services.task_delete(user=ctx.user, task_id=task_id, source=ctx.source)
     except selectors.TaskNotFound:
         return _not_found(task_id)
     return {"status": "deleted", "task_id": task.pk, "title": task.title}
@@ -242,9 +243,9 @@ def _bulk_unit(ctx: TodoContext, tool_name: str, confirmed: bool) -> dict[str, A
         ctx.questions.after = confirmation.confirm_question(tool_name, count)
         return {"status": NEEDS_CONFIRMATION, "count": count, "message": message}
     if only_completed:
-        doomed = services.task_delete_completed(user=ctx.user)
+        doomed = services.task_delete_completed(user=ctx.user, source=ctx.source)
     else:
-        doomed = services.task_delete_all(user=ctx.user)
+        doomed = services.task_delete_all(user=ctx.user, source=ctx.source)
     return {"status": "deleted", "count": len(doomed), "titles": [row["title"] for row in doomed]}
 
 
@@ -254,6 +255,17 @@ def _delete_completed_unit(ctx: TodoContext, *, confirm: bool = False) -> dict[s
 
 def _delete_all_unit(ctx: TodoContext, *, confirm: bool = False) -> dict[str, Any]:
     return _bulk_unit(ctx, "delete_all_tasks", confirm)
+
+
+def _undo_unit(ctx: TodoContext) -> dict[str, Any]:
+    try:
+        result = undo.turn_undo_last(user=ctx.user, message_ids=list(ctx.turn_message_ids), source=ctx.source)
+    except undo.UndoConflict as exc:
+        changed = [{"task_id": t["task_id"], "title": t["title"], "now": t["current"]} for t in exc.tasks]
+        return {"status": "error", "error": exc.code, "message": exc.detail, "changed_since": changed}
+    except undo.NothingToUndo as exc:
+        return _error("nothing_to_undo", exc.detail)
+    return {"status": "undone", "changes": result.changes, "message": f"Undone: {result.summary()}."}
 
 
 @dataclass(frozen=True)
@@ -279,6 +291,8 @@ REGISTRY: dict[str, ToolSpec] = {
         ToolSpec("delete_task", _delete_unit, destructive=True, idempotent=True),
         ToolSpec("delete_completed_tasks", _delete_completed_unit, destructive=True, idempotent=True),
         ToolSpec("delete_all_tasks", _delete_all_unit, destructive=True, idempotent=True),
+        # The chat agent's only: it undoes a turn of the conversation the call is part of.
+        ToolSpec("undo_last_turn", _undo_unit),
     )
 }
 
@@ -455,6 +469,18 @@ async def delete_all_tasks(ctx: RunContextWrapper[TodoContext]) -> str:
     return await _run(ctx.context, "delete_all_tasks", confirm=ctx.context.bulk_confirmed_for("delete_all_tasks"))
 
 
+@_tool("undo_last_turn")
+async def undo_last_turn(ctx: RunContextWrapper[TodoContext]) -> str:
+    """Take back every task change of the latest earlier turn of this conversation that changed
+    tasks ("undo that", "take that back", "no, put it back"): deleted tasks come back, completed
+    ones reopen, edits go back. Calling it again right after redoes what it undid.
+
+    If a task that turn touched was changed since, nothing is undone and the answer lists those
+    tasks ("changed_since"): tell the user which, and that nothing was changed.
+    """
+    return await _run(ctx.context, "undo_last_turn")
+
+
 TODO_TOOLS: list[FunctionTool] = [
     add_task,
     list_tasks,
@@ -464,4 +490,5 @@ TODO_TOOLS: list[FunctionTool] = [
     delete_task,
     delete_completed_tasks,
     delete_all_tasks,
+    undo_last_turn,
 ]

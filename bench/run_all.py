@@ -21,6 +21,7 @@ BENCHES = [
     ("concurrency", "4. 500 websockets, rising rates"),
     ("live_updates", "5. live update across processes"),
     ("mcp", "6. MCP tools/call vs REST"),
+    ("journal", "7. task change journal cost and undo"),
 ]
 
 

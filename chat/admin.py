@@ -6,6 +6,8 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from tasks.models import TaskChange
+
 from .models import Conversation, Message
 
 
@@ -73,7 +75,7 @@ class ConversationAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     # Not date_hierarchy: its year links read every conversation.
     list_filter = (("updated_at", admin.DateFieldListFilter),)
-    readonly_fields = ("owner", "title", "created_at", "updated_at", "all_messages")
+    readonly_fields = ("owner", "title", "created_at", "updated_at", "all_messages", "task_changes")
     inlines = [MessageInline]
 
     def get_queryset(self, request):
@@ -96,6 +98,24 @@ class ConversationAdmin(admin.ModelAdmin):
     def all_messages(self, obj):
         url = reverse("admin:chat_message_changelist") + f"?{TRANSCRIPT_LOOKUP}={obj.pk}"
         return format_html('<a href="{}">All {} messages, in the message list</a>', url, obj.n_messages)
+
+    @admin.display(description="Task changes of its turns")
+    def task_changes(self, obj):
+        replies = Message.objects.filter(conversation_id=obj.pk, role=Message.Role.ASSISTANT).values("id")
+        changes = TaskChange.objects.filter(owner_id=obj.owner_id, message_id__in=replies).order_by("-id")[:TRANSCRIPT_MESSAGES]
+        if not changes:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li>{} · message {} · <a href="{}">{}</a></li>',
+                (
+                    (c.created_at.strftime("%Y-%m-%d %H:%M"), c.message_id, reverse("admin:tasks_taskchange_change", args=[c.pk]), c.describe())
+                    for c in changes
+                ),
+            ),
+        )
 
     def has_add_permission(self, request):
         return False

@@ -13,6 +13,10 @@ from rest_framework.views import APIView
 
 from agents_bridge import confirmation
 from agents_bridge.runner import PROVIDER_TIMEOUT
+from tasks import selectors as task_selectors
+from tasks import undo
+from tasks.api import UNDO_RESPONSES, undo_response
+from tasks.journal import API
 
 from . import selectors, services
 from .turn import ChatTurn
@@ -130,7 +134,9 @@ class ConversationViewSet(
             )
         except selectors.MessageNotFound:
             raise ValidationError({"before": ["No message with that id in this conversation."]}) from None
-        context = {**self.get_serializer_context(), "messages": messages, "earlier_messages": earlier}
+        replies = [m.pk for m in messages if m.role == m.Role.ASSISTANT]
+        undoable = task_selectors.turns_with_changes(user=request.user, message_ids=replies)
+        context = {**self.get_serializer_context(), "messages": messages, "earlier_messages": earlier, "undoable_ids": undoable}
         return Response(ConversationDetailSerializer(conversation, context=context).data)
 
     @extend_schema(summary="Rename one of your conversations", request=ConversationRenameSerializer, responses=ConversationSerializer)
@@ -145,3 +151,13 @@ class ConversationViewSet(
 
     def perform_destroy(self, instance):
         services.conversation_delete(user=self.request.user, conversation_id=instance.pk)
+
+
+class TurnUndoView(APIView):
+    """`POST /api/chat/turns/{message_id}/undo/`: takes back every task change of that agent turn
+    (`message_id` as POST /api/chat/ returns it) in one step; a later edit of one of its tasks
+    makes it a 409 that names them. Another user's turn, or a turn that changed nothing, is a 404."""
+
+    @extend_schema(operation_id="chat_turn_undo", request=None, responses=UNDO_RESPONSES)
+    def post(self, request, message_id: int):
+        return undo_response(lambda: undo.turn_undo(user=request.user, message_id=message_id, source=API))

@@ -10,6 +10,7 @@ router.register("conversations", api.ConversationViewSet, basename="conversation
 
 urlpatterns = [
     path("chat/", api.ChatView.as_view(), name="chat"),
+    path("chat/turns/<int:message_id>/undo/", api.TurnUndoView.as_view(), name="chat-turn-undo"),
     path("<int:user_id>/chat", api.UserChatView.as_view(), name="user-chat"),
     *router.urls,
 ]

@@ -73,11 +73,17 @@ class ChatErrorSerializer(serializers.Serializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     tool_calls = ToolCallSerializer(many=True, read_only=True)
+    undoable = serializers.SerializerMethodField(
+        help_text="An agent turn that changed tasks: POST /api/chat/turns/{id}/undo/ takes it back."
+    )
 
     class Meta:
         model = Message
-        fields = ["id", "role", "content", "tool_calls", "status", "created_at"]
+        fields = ["id", "role", "content", "tool_calls", "status", "created_at", "undoable"]
         read_only_fields = fields
+
+    def get_undoable(self, message: Message) -> bool:
+        return message.pk in self.context.get("undoable_ids", ())
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -105,7 +111,7 @@ class ConversationDetailSerializer(ConversationSerializer):
     # The page is read by the view (it takes ?before=) and handed over in the context.
     @extend_schema_field(MessageSerializer(many=True))
     def get_messages(self, conversation: Conversation) -> list[dict]:
-        return MessageSerializer(self.context["messages"], many=True).data
+        return MessageSerializer(self.context["messages"], many=True, context=self.context).data
 
     def get_earlier_messages(self, conversation: Conversation) -> bool:
         return self.context["earlier_messages"]

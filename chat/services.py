@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
 
 from core.errors import ApplicationError
+from tasks import journal
 
 from . import selectors
 from .events import announce_conversation_after_commit, conversation_summary
@@ -144,11 +145,14 @@ def _save_user_message(
 
 def reply_save(
     *, user: AbstractBaseUser, conversation_id: int, content: str, tool_calls: list[dict[str, Any]], status: str,
-    pending: dict[str, Any] | None = None, first_text: str | None = None,
-) -> int:
-    """The assistant message. After a conversation's first turn (`first_text` is its message) the
-    conversation is titled by what the turn did, and only then announced to the person's other
-    pages ("created"): a list entry appears with its title, not with the raw message first."""
+    pending: dict[str, Any] | None = None, first_text: str | None = None, changes: journal.ChangeSource | None = None,
+) -> tuple[int, bool]:
+    """The assistant message; returns its id and whether the turn changed tasks (then its journal
+    entries, batched under `changes`, now name this message, which undo is asked by).
+
+    After a conversation's first turn (`first_text` is its message) the conversation is titled by
+    what the turn did, and only then announced to the person's other pages ("created"): a list
+    entry appears with its title, not with the raw message first."""
     with transaction.atomic():
         message = Message.objects.create(
             conversation_id=conversation_id,
@@ -168,4 +172,6 @@ def reply_save(
             summary["title"] = changes["title"]
         action = "created" if first_text is not None else "updated"
         announce_conversation_after_commit(user_id=user.pk, action=action, conversation=summary)
-    return message.pk
+        # Only a turn that called a tool can have changed a task: a plain answer costs no statement.
+        linked = bool(changes and tool_calls) and journal.link_message(user=user, batch=changes.batch, message_id=message.pk) > 0
+    return message.pk, linked

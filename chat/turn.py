@@ -19,7 +19,8 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from agents_bridge import confirmation, runner
 from agents_bridge.context import OpenQuestions, TodoContext
-from tasks import events
+from tasks import events, journal
+from tasks.models import Door
 from core.db import orm_unit
 from core.logging import conversation_id_var, user_id_var
 from core.text import storable
@@ -90,6 +91,7 @@ class ChatTurn:
         self.conversation_id: int | None = None
         self.user_message_id: int | None = None
         self.assistant_message_id: int | None = None
+        self.undoable = False  # the turn changed tasks: POST /api/chat/turns/{message_id}/undo/ can take it back
         self.reply_text = ""
         self.tool_calls: list[dict[str, Any]] = []
         self.status: str | None = None
@@ -98,7 +100,7 @@ class ChatTurn:
         self.error_detail: str | None = None
         self._begun: BegunTurn | None = None
         self._recorder = _Recorder()
-        self._save_task: asyncio.Future[int] | None = None
+        self._save_task: asyncio.Future[tuple[int, bool]] | None = None
         self._turn_token: int | None = None  # this user's one-running-turn lock (chat.limits)
         self._run_context: TodoContext | None = None
         self._announcements: events.DeferredAnnouncements | None = None  # task changes the agent makes
@@ -230,7 +232,7 @@ class ChatTurn:
         token, self._turn_token = self._turn_token, None
         limits.finish_turn(self.user.pk, token, tokens_used)
 
-    def _save_and_release(self, content: str, status: str) -> int:
+    def _save_and_release(self, content: str, status: str) -> tuple[int, bool]:
         """The turn's last crossing: the assistant message, then the user's lock (released even if
         the save fails, so the user is not locked out until the lock expires)."""
         try:
@@ -243,6 +245,7 @@ class ChatTurn:
                 status=status,
                 pending=self.pending,
                 first_text=self.text if first_turn else None,
+                changes=self._run_context.source if self._run_context is not None else None,
             )
         finally:
             self._release_limits()
@@ -261,6 +264,10 @@ class ChatTurn:
             confirmed_bulk=confirmed_tool is not None,
             confirmed_action=confirmed_tool,
             questions=OpenQuestions(before=asked),
+            source=journal.ChangeSource.for_turn(door=Door.CHAT),
+            turn_message_ids=tuple(
+                m["id"] for m in reversed(self._begun.history) if m["role"] == Message.Role.ASSISTANT and "id" in m
+            ),
         )
 
     async def _finish(self, status: str) -> None:
@@ -275,7 +282,7 @@ class ChatTurn:
                 content = self.error_detail or ""
             # Saved, then the lock released: the turn is over and the user may start the next one.
             self._save_task = asyncio.ensure_future(orm_unit(self._save_and_release)(content, status))
-        self.assistant_message_id = await asyncio.shield(self._save_task)
+        self.assistant_message_id, self.undoable = await asyncio.shield(self._save_task)
         if self._announcements is not None:
             # Every tasks.changed of the turn is out before its turn.end (and before a REST reply).
             await asyncio.shield(self._announcements.close())
@@ -290,4 +297,8 @@ class ChatTurn:
         return [*frames, self._end_frame()]
 
     def _end_frame(self) -> dict[str, Any]:
-        return {"type": "turn.end", "message_id": self.assistant_message_id, "status": self.status}
+        frame = {"type": "turn.end", "message_id": self.assistant_message_id, "status": self.status}
+        if self.undoable:
+            # The page shows an Undo control on this reply (POST /api/chat/turns/{message_id}/undo/).
+            frame["undoable"] = True
+        return frame

@@ -1,7 +1,28 @@
+import json
+
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from . import services
-from .models import Task
+from .journal import ChangeSource
+from .models import Door, Task, TaskChange
+
+# A task's page shows its latest changes; the change list has all of them.
+HISTORY_ROWS = 50
+
+
+class ReadOnlyJournal:
+    """Support staff read the journal; nobody edits or deletes it by hand (undo is the user's)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Task)
@@ -20,11 +41,38 @@ class TaskAdmin(admin.ModelAdmin):
     )
     search_fields = ("title", "owner__username")
     list_select_related = ("owner",)
-    readonly_fields = ("completed_at", "created_at", "updated_at")
-    fields = ("owner", "title", "description", "priority", "due_date", "completed", "completed_at", "created_at", "updated_at")
+    readonly_fields = ("completed_at", "created_at", "updated_at", "history")
+    fields = ("owner", "title", "description", "priority", "due_date", "completed", "completed_at", "created_at", "updated_at", "history")
     raw_id_fields = ("owner",)
     ordering = ("-id",)
     show_full_result_count = False
+
+    @admin.display(description=f"Changes (the latest {HISTORY_ROWS})")
+    def history(self, obj):
+        """Rendered, not an inline formset: read-only rows need no form, and posting the task's
+        form stays what it was."""
+        if obj is None or not obj.pk:
+            return "—"
+        changes = TaskChange.objects.filter(owner_id=obj.owner_id, task_id=obj.pk).select_related("actor").order_by("-id")[:HISTORY_ROWS]
+        return format_html(
+            "<table><tr><th>When</th><th>Change</th><th>By</th><th>Turn / token</th><th>Before</th><th>After</th></tr>{}</table>",
+            format_html_join(
+                "",
+                '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>',
+                (
+                    (
+                        c.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                        reverse("admin:tasks_taskchange_change", args=[c.pk]),
+                        c.describe(),
+                        c.actor.username if c.actor else "—",
+                        f"message {c.message_id}" if c.message_id else (f"token {c.token_id}" if c.token_id else "—"),
+                        json.dumps(c.before, ensure_ascii=False)[:300],
+                        json.dumps(c.after, ensure_ascii=False)[:300],
+                    )
+                    for c in changes
+                ),
+            ),
+        ) if changes else "No recorded changes."
 
     def get_readonly_fields(self, request, obj=None):
         # A task never changes hands: the services act for its owner, and the owner is fixed.
@@ -33,15 +81,35 @@ class TaskAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in ("title", "description", "priority", "due_date", "completed")}
         if change:
-            saved = services.task_update(user=obj.owner, task_id=obj.pk, **data)
+            saved = services.task_update(user=obj.owner, task_id=obj.pk, source=_staff(request), **data)
         else:
-            saved = services.task_create(owner=obj.owner, **data)
+            saved = services.task_create(owner=obj.owner, source=_staff(request), **data)
         obj.pk = saved.pk
         obj.refresh_from_db()
 
     def delete_model(self, request, obj):
-        services.task_delete(user=obj.owner, task_id=obj.pk)
+        services.task_delete(user=obj.owner, task_id=obj.pk, source=_staff(request))
 
     def delete_queryset(self, request, queryset):
+        source = _staff(request).one_batch()  # one admin action, undone as one
         for task in queryset.select_related("owner"):
-            services.task_delete(user=task.owner, task_id=task.pk)
+            services.task_delete(user=task.owner, task_id=task.pk, source=source)
+
+
+def _staff(request) -> ChangeSource:
+    """The admin door, with the support person who acted (the owner stays the task's)."""
+    return ChangeSource(door=Door.ADMIN, actor_id=request.user.pk)
+
+
+@admin.register(TaskChange)
+class TaskChangeAdmin(ReadOnlyJournal, admin.ModelAdmin):
+    """Every user's task changes, read-only. Filter by owner (search) and door to follow a story."""
+
+    list_display = ("id", "created_at", "owner", "door", "action", "title", "task_id", "message_id")
+    list_filter = ("door", "action")
+    search_fields = ("owner__username", "title")
+    list_select_related = ("owner",)
+    fields = ("owner", "actor", "task_id", "action", "door", "title", "batch", "message_id", "token_id", "reverts", "before", "after", "created_at")
+    readonly_fields = fields
+    ordering = ("-id",)
+    show_full_result_count = False

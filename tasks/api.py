@@ -1,9 +1,23 @@
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from collections.abc import Callable
 
-from . import selectors, services
-from .serializers import TaskListQuerySerializer, TaskSerializer
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from . import selectors, services, undo
+from .journal import API
+from .serializers import (
+    ActivityQuerySerializer,
+    TaskChangeSerializer,
+    TaskListQuerySerializer,
+    TaskSerializer,
+    UndoConflictSerializer,
+    UndoRequestSerializer,
+    UndoResultSerializer,
+)
 
 
 @extend_schema_view(
@@ -37,12 +51,67 @@ class TaskViewSet(viewsets.ModelViewSet):
         return task
 
     def perform_create(self, serializer):
-        serializer.instance = services.task_create(owner=self.request.user, **serializer.validated_data)
+        serializer.instance = services.task_create(owner=self.request.user, source=API, **serializer.validated_data)
 
     def perform_update(self, serializer):
         serializer.instance = services.task_update(
-            user=self.request.user, task_id=serializer.instance.pk, **serializer.validated_data
+            user=self.request.user, task_id=serializer.instance.pk, source=API, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        services.task_delete(user=self.request.user, task_id=instance.pk)
+        services.task_delete(user=self.request.user, task_id=instance.pk, source=API)
+
+
+# 404 (nothing of the caller's to undo there) is documented for every route with an id.
+UNDO_RESPONSES = {
+    200: UndoResultSerializer,
+    409: OpenApiResponse(UndoConflictSerializer, description="undo_conflict (a task changed since; nothing was changed) or already_undone."),
+}
+
+
+def undo_response(run: Callable[[], undo.UndoResult]) -> Response:
+    """Runs an undo service and answers as every undo route does: 200 with what came back, 404,
+    or 409 naming the tasks that changed since."""
+    try:
+        result = run()
+    except undo.NothingToUndo:
+        raise NotFound() from None
+    except undo.UndoConflict as exc:
+        body = {"detail": exc.detail, "code": exc.code, "tasks": exc.tasks}
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    body = {"detail": f"Undone: {result.summary()}.", "batch": result.batch, "changes": result.changes}
+    return Response(UndoResultSerializer(body).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your task changes, newest first", parameters=[ActivityQuerySerializer]),
+    retrieve=extend_schema(summary="One of your task changes"),
+)
+class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The journal of the caller's task changes, from every door. Another user's entry answers 404."""
+
+    serializer_class = TaskChangeSerializer
+    queryset = selectors.TaskChange.objects.none()  # for the schema; get_queryset is what runs
+
+    def get_queryset(self):
+        query = ActivityQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = selectors.ChangeFilters(task_id=data.get("task"), door=data.get("door"), day=data.get("date"))
+        return selectors.change_list(user=self.request.user, filters=filters)
+
+    def get_object(self):
+        try:
+            return selectors.change_get(user=self.request.user, change_id=self.kwargs["pk"])
+        except selectors.ChangeNotFound:
+            raise NotFound() from None
+
+    @extend_schema(summary="Undo this change (or its whole batch: chat turn, MCP call, bulk delete)", request=UndoRequestSerializer, responses=UNDO_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        change = self.get_object()  # first, so another user's entry is a 404 whatever the body
+        body = UndoRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if body.validated_data["scope"] == "batch":
+            return undo_response(lambda: undo.batch_undo(user=request.user, batch=change.batch, source=API))
+        return undo_response(lambda: undo.change_undo(user=request.user, change_id=change.pk, source=API))

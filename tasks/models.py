@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import timezone
 
 
 class Priority(models.TextChoices):
@@ -93,3 +94,78 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Door(models.TextChoices):
+    """Which front door a change came through."""
+
+    PAGE = "page", "Page"
+    API = "api", "API"
+    CHAT = "chat", "Chat"
+    MCP = "mcp", "MCP"
+    ADMIN = "admin", "Admin"
+
+
+class Action(models.TextChoices):
+    CREATED = "created", "created"
+    UPDATED = "updated", "updated"
+    COMPLETED = "completed", "completed"
+    REOPENED = "reopened", "reopened"
+    DELETED = "deleted", "deleted"
+
+
+class TaskChange(models.Model):
+    """One change of one task: the journal behind the Activity page and undo (tasks.journal).
+
+    Written by the services in the same transaction as the change, so neither exists without the
+    other. `before` is None for a creation and `after` None for a deletion; a deletion's `before`
+    holds every field, so undo can bring the task back with its id. `batch` groups the changes
+    that are undone together: one chat turn, one MCP call, one bulk delete, one undo.
+    """
+
+    # The composite indexes below start with the owner; an index of its own would only slow inserts.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_changes", db_index=False)
+    # Who acted: the owner, or a support person in the admin. Kept when that person's account goes.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    # Not a database reference: tasks are partitioned by owner (migration 0005, primary key
+    # (id, owner_id)) and a deleted task's changes outlive it. The relation lets the admin show a
+    # task's changes inline.
+    task = models.ForeignKey(
+        Task, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="changes"
+    )
+    action = models.CharField(max_length=9, choices=Action.choices)
+    door = models.CharField(max_length=5, choices=Door.choices)
+    batch = models.UUIDField()
+    # The chat turn's assistant message (set when the turn's reply is saved) or the MCP token;
+    # plain ids, since tasks depends on neither chat nor the token store.
+    message_id = models.BigIntegerField(null=True, blank=True)
+    token_id = models.BigIntegerField(null=True, blank=True)
+    reverts = models.UUIDField(null=True, blank=True, help_text="The batch this change undid, if it is an undo.")
+    title = models.CharField(max_length=255, help_text="The task's title after the change (before, for a deletion).")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["owner", "-id"], name="change_owner_idx"),
+            models.Index(fields=["owner", "task", "-id"], name="change_owner_task_idx"),
+            models.Index(fields=["owner", "batch"], name="change_owner_batch_idx"),
+            models.Index(fields=["owner", "message_id"], name="change_owner_message_idx", condition=models.Q(message_id__isnull=False)),
+            models.Index(fields=["owner", "reverts"], name="change_owner_reverts_idx", condition=models.Q(reverts__isnull=False)),
+            models.Index(fields=["created_at"], name="change_created_idx"),  # the retention command
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        """The change in plain words, as the Activity page and the admin show it:
+        'Chat · completed “Buy milk”' ('… put back …' for an undo)."""
+        verb = self.get_action_display()
+        if self.reverts is not None:
+            verb = f"{verb} (undo)"
+        return f"{self.get_door_display()} · {verb} “{self.title}”"

@@ -1,7 +1,7 @@
 """Every read of tasks, always scoped to the acting user."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, Q, QuerySet, Value
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.errors import NotFoundError
 
-from .models import SEARCH_SEPARATOR, Task, priority_rank
+from .models import SEARCH_SEPARATOR, Task, TaskChange, priority_rank
 
 
 class TaskNotFound(NotFoundError):
@@ -150,3 +150,53 @@ def task_counts(*, user: AbstractBaseUser, today: date | None = None) -> dict[st
         n_upcoming=Count("completed", filter=Q(completed=False, due_date__gte=today)),
     )
     return {name.removeprefix("n_"): value for name, value in counts.items()}
+
+
+# --- the journal (tasks.journal) ---
+
+
+class ChangeNotFound(Exception):
+    """The journal entry does not exist or is someone else's."""
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    task_id: int | None = None
+    door: str | None = None
+    day: date | None = None  # changes made on this day, in the current time zone
+
+
+def change_list(*, user: AbstractBaseUser, filters: ChangeFilters | None = None) -> QuerySet[TaskChange]:
+    """The user's task changes, newest first (the Activity page, GET /api/activity/)."""
+    f = filters or ChangeFilters()
+    qs = TaskChange.objects.filter(owner_id=user.pk)
+    if f.task_id is not None:
+        qs = qs.filter(task_id=f.task_id)
+    if f.door:
+        qs = qs.filter(door=f.door)
+    if f.day is not None:
+        # A range, not created_at__date: the index on created_at stays usable and the day is the user's.
+        start = timezone.make_aware(datetime.combine(f.day, time.min))
+        qs = qs.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+    return qs.order_by("-id")
+
+
+def change_get(*, user: AbstractBaseUser, change_id: object) -> TaskChange:
+    pk = _task_pk(change_id)
+    change = TaskChange.objects.filter(owner_id=user.pk, pk=pk).first() if pk is not None else None
+    if change is None:
+        raise ChangeNotFound(change_id)
+    return change
+
+
+def undone_batches(*, user: AbstractBaseUser, batches: list) -> set:
+    """Which of these batches an undo has since reverted (to show 'undone' instead of 'Undo')."""
+    return set(TaskChange.objects.filter(owner_id=user.pk, reverts__in=batches).values_list("reverts", flat=True).distinct())
+
+
+def turns_with_changes(*, user: AbstractBaseUser, message_ids: list[int]) -> set[int]:
+    """Which of these chat turns (assistant message ids) changed tasks: those a page offers to undo."""
+    if not message_ids:
+        return set()
+    rows = TaskChange.objects.filter(owner_id=user.pk, message_id__in=message_ids).values_list("message_id", flat=True)
+    return set(rows.distinct())

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializerMixin
 
-from .models import Priority, Task
+from .models import Door, Priority, Task, TaskChange
 from .selectors import ORDERING_FIELDS
 
 
@@ -85,3 +85,62 @@ class TaskListQuerySerializer(serializers.Serializer):
         required=False,
         help_text="Sort key; prefix - for descending. Default: newest first.",
     )
+
+
+# --- the journal: GET /api/activity/, undo ---
+
+
+class TaskChangeSerializer(serializers.ModelSerializer):
+    """One change of one task: what, through which door, and the fields before and after."""
+
+    summary = serializers.CharField(source="describe", read_only=True, help_text='In plain words: Chat · completed “Buy milk”.')
+    undo_of = serializers.UUIDField(source="reverts", read_only=True, allow_null=True, help_text="The batch this change undid, when it is an undo.")
+
+    class Meta:
+        model = TaskChange
+        fields = ["id", "task_id", "title", "action", "door", "summary", "before", "after", "batch", "message_id", "undo_of", "created_at"]
+        read_only_fields = fields
+
+
+class ActivityQuerySerializer(serializers.Serializer):
+    """The filters of GET /api/activity/; bad values are a 400."""
+
+    task = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="Only this task's changes.")
+    door = serializers.ChoiceField(choices=Door.choices, required=False, help_text="Only changes through this door.")
+    date = serializers.DateField(required=False, help_text="Only changes made on this day (YYYY-MM-DD).")
+
+
+class UndoRequestSerializer(StrictSerializerMixin, serializers.Serializer):
+    scope = serializers.ChoiceField(
+        choices=[("entry", "entry"), ("batch", "batch")],
+        default="entry",
+        help_text="entry: this change alone; batch: every change made with it (its chat turn, MCP call or bulk delete).",
+    )
+
+
+class UndoneChangeSerializer(serializers.Serializer):
+    task_id = serializers.IntegerField()
+    title = serializers.CharField()
+    action = serializers.ChoiceField(choices=TaskChange._meta.get_field("action").choices, help_text="What the undo did to the task.")
+    change_id = serializers.IntegerField(help_text="The undo's own journal entry; undo it (scope batch) to redo.")
+
+
+class UndoResultSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    batch = serializers.UUIDField(help_text="The undo's own batch: undo one of its entries with scope=batch to redo.")
+    changes = UndoneChangeSerializer(many=True)
+
+
+class ChangedTaskSerializer(serializers.Serializer):
+    task_id = serializers.IntegerField()
+    title = serializers.CharField()
+    current = TaskSerializer(allow_null=True, help_text="The task now; null when it no longer exists.")
+    changed_by = serializers.DictField(required=False, help_text="The latest change since: action, door, at.")
+
+
+class UndoConflictSerializer(serializers.Serializer):
+    """409: nothing was undone because these tasks changed since (or it was undone already)."""
+
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=[("undo_conflict", "undo_conflict"), ("already_undone", "already_undone")])
+    tasks = ChangedTaskSerializer(many=True)

@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import journal
 from .events import announce_after_commit
-from .models import Priority, Task
+from .journal import API, ChangeSource
+from .models import Action, Priority, Task
 from .selectors import TaskNotFound, task_get
 
 # Sentinel so `task_update` can tell "leave as is" from "clear it" (due_date=None).
@@ -67,8 +69,12 @@ def task_create(
     priority: str = Priority.MEDIUM,
     due_date: date | None = None,
     completed: bool = False,
+    source: ChangeSource = API,
 ) -> Task:
-    """Creates the owner's task (already completed when `completed`, e.g. logging something done)."""
+    """Creates the owner's task (already completed when `completed`, e.g. logging something done).
+
+    Every service here takes `source` (tasks.journal.ChangeSource): the door and chat turn or MCP
+    call the change is journalled under, in the same transaction as the change."""
     task = Task(
         owner=owner,
         title=_clean_text(title, "title"),
@@ -79,6 +85,7 @@ def task_create(
     _set_completed(task, bool(completed))
     with transaction.atomic():
         _validate_and_save(task)
+        journal.record(source=source, task=task, action=Action.CREATED, before=None, after=journal.snapshot(task))
         announce_after_commit(owner.pk, "created", task_payload(task))
     return task
 
@@ -92,9 +99,11 @@ def task_update(
     priority: str = UNSET,
     due_date: date | None = UNSET,
     completed: bool = UNSET,
+    source: ChangeSource = API,
 ) -> Task:
     with transaction.atomic():
         task = _locked(user, task_id)
+        was = journal.snapshot(task)
         changes = {"title": title, "description": description, "priority": priority, "due_date": due_date}
         for field, value in changes.items():
             if value is not UNSET:
@@ -102,6 +111,9 @@ def task_update(
         if completed is not UNSET and completed is not None:
             _set_completed(task, bool(completed))
         _validate_and_save(task)
+        before, after = journal.diff(was, journal.snapshot(task))
+        if before:  # a save that changed nothing a person sees has nothing to record or undo
+            journal.record(source=source, task=task, action=journal.edit_action(before, after), before=before, after=after)
         announce_after_commit(user.pk, "updated", task_payload(task))
     return task
 
@@ -118,7 +130,9 @@ def _set_completed(task: Task, completed: bool) -> None:
         task.completed, task.completed_at = False, None
 
 
-def task_set_completed(*, user: AbstractBaseUser, task_id: int, completed: bool) -> tuple[Task, bool]:
+def task_set_completed(
+    *, user: AbstractBaseUser, task_id: int, completed: bool, source: ChangeSource = API
+) -> tuple[Task, bool]:
     """Marks the task done (or not done). Returns the task and whether it changed: asking for the
     state it is already in saves and announces nothing, so a repeated click or a retried request
     cannot undo itself or notify twice."""
@@ -126,48 +140,63 @@ def task_set_completed(*, user: AbstractBaseUser, task_id: int, completed: bool)
         task = _locked(user, task_id)
         if task.completed == completed:
             return task, False
+        before = journal.snapshot(task, journal.COMPLETION_FIELDS)
         _set_completed(task, completed)
         _validate_and_save(task)
+        action = Action.COMPLETED if completed else Action.REOPENED
+        journal.record(source=source, task=task, action=action, before=before, after=journal.snapshot(task, journal.COMPLETION_FIELDS))
         announce_after_commit(user.pk, "completed" if completed else "reopened", task_payload(task))
     return task, True
 
 
-def task_complete(*, user: AbstractBaseUser, task_id: int) -> Task:
-    return task_set_completed(user=user, task_id=task_id, completed=True)[0]
+def task_complete(*, user: AbstractBaseUser, task_id: int, source: ChangeSource = API) -> Task:
+    return task_set_completed(user=user, task_id=task_id, completed=True, source=source)[0]
 
 
-def task_reopen(*, user: AbstractBaseUser, task_id: int) -> Task:
-    return task_set_completed(user=user, task_id=task_id, completed=False)[0]
+def task_reopen(*, user: AbstractBaseUser, task_id: int, source: ChangeSource = API) -> Task:
+    return task_set_completed(user=user, task_id=task_id, completed=False, source=source)[0]
 
 
-def task_delete(*, user: AbstractBaseUser, task_id: int) -> Task:
+def task_delete(*, user: AbstractBaseUser, task_id: int, source: ChangeSource = API) -> Task:
     """Deletes the task and returns it as it was (id included) so callers can name it."""
     with transaction.atomic():
         task = _locked(user, task_id)
         payload = task_payload(task)
         _scoped(task).delete()  # not task.delete(): see _validate_and_save
+        journal.record(source=source, task=task, action=Action.DELETED, before=journal.snapshot(task), after=None)
         announce_after_commit(user.pk, "deleted", payload)
     return task
 
 
-def task_delete_completed(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
+def task_delete_completed(*, user: AbstractBaseUser, source: ChangeSource = API) -> list[dict[str, Any]]:
     """Deletes all the user's completed tasks at once; returns what was deleted (id, title)."""
-    with transaction.atomic():
-        doomed = list(Task.objects.select_for_update().filter(owner_id=user.pk, completed=True).values("id", "title"))
-        if doomed:
-            Task.objects.filter(owner_id=user.pk, completed=True).delete()
-            announce_after_commit(user.pk, "deleted_completed", None)
-    return doomed
+    return _delete_many(user=user, source=source, only_completed=True)
 
 
-def task_delete_all(*, user: AbstractBaseUser) -> list[dict[str, Any]]:
+def task_delete_all(*, user: AbstractBaseUser, source: ChangeSource = API) -> list[dict[str, Any]]:
     """Deletes every task of the user at once (after the agent has asked for confirmation)."""
+    return _delete_many(user=user, source=source, only_completed=False)
+
+
+def _delete_many(*, user: AbstractBaseUser, source: ChangeSource, only_completed: bool) -> list[dict[str, Any]]:
+    scope = {"owner_id": user.pk, **({"completed": True} if only_completed else {})}
     with transaction.atomic():
-        doomed = list(Task.objects.select_for_update().filter(owner_id=user.pk).values("id", "title"))
+        # Whole rows, not just ids: each deletion's journal entry keeps every field for undo.
+        doomed = list(Task.objects.select_for_update().filter(**scope).order_by("id"))
         if doomed:
-            Task.objects.filter(owner_id=user.pk).delete()
-            announce_after_commit(user.pk, "deleted_all", None)
-    return doomed
+            Task.objects.filter(**scope).delete()
+            batch = source.one_batch()  # one bulk delete is undone as one
+            journal.record_many(
+                [
+                    journal.entry(
+                        source=batch, owner_id=user.pk, task_id=task.pk, action=Action.DELETED,
+                        title=task.title, before=journal.snapshot(task), after=None,
+                    )
+                    for task in doomed
+                ]
+            )
+            announce_after_commit(user.pk, "deleted_completed" if only_completed else "deleted_all", None)
+    return [{"id": task.pk, "title": task.title} for task in doomed]
 
 
 __all__ = [

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:task_id>/edit/", views.task_edit_page, name="edit"),
     path("<int:task_id>/toggle/", views.task_toggle_page, name="toggle"),
     path("<int:task_id>/delete/", views.task_delete_page, name="delete"),
+    path("activity/", views.activity_page, name="activity"),
+    path("activity/<int:change_id>/undo/", views.activity_undo_page, name="activity-undo"),
 ]

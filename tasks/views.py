@@ -10,10 +10,13 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import selectors, services, undo
 from .forms import TaskForm
+from .journal import PAGE
+from .models import Door
 
 # The list's views, in the order of their tabs. "today" holds what is due by today (overdue
 # included, first), "upcoming" what is due from today on, grouped by day on the page.
@@ -41,6 +44,9 @@ def url_template(viewname: str) -> str:
     """The URL of one object of `viewname` with "{id}" where its id goes, for page scripts to
     fill in (they get every URL from the page, never from a literal of their own)."""
     return reverse(viewname, args=[_ID_SLOT]).replace(str(_ID_SLOT), "{id}")
+
+
+HISTORY_SIZE = 20  # of one task, on its edit page
 
 
 def _get_task_or_404(request, task_id):
@@ -103,7 +109,7 @@ def task_create_page(request):
     form = TaskForm(request.POST)
     if form.is_valid():
         try:
-            task = services.task_create(owner=request.user, **form.cleaned_data)
+            task = services.task_create(owner=request.user, source=PAGE, **form.cleaned_data)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
@@ -118,14 +124,15 @@ def task_edit_page(request, task_id: int):
     form = TaskForm(request.POST or None, instance=task)
     if request.method == "POST" and form.is_valid():
         try:
-            services.task_update(user=request.user, task_id=task.pk, **form.cleaned_data)
+            services.task_update(user=request.user, task_id=task.pk, source=PAGE, **form.cleaned_data)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
             messages.success(request, "Saved.")
             return _back(request)
     status = 400 if form.errors else 200
-    context = {"form": form, "task": task, "show": _show(request)}
+    history = selectors.change_list(user=request.user, filters=selectors.ChangeFilters(task_id=task.pk))[:HISTORY_SIZE]
+    context = {"form": form, "task": task, "show": _show(request), "history": history}
     return render(request, "tasks/task_edit.html", context, status=status)
 
 
@@ -139,7 +146,7 @@ def task_toggle_page(request, task_id: int):
     if wanted not in (None, "true", "false"):
         return HttpResponseBadRequest("completed must be true or false.")
     completed = not task.completed if wanted is None else wanted == "true"
-    services.task_set_completed(user=request.user, task_id=task.pk, completed=completed)
+    services.task_set_completed(user=request.user, task_id=task.pk, completed=completed, source=PAGE)
     return _back(request)
 
 
@@ -147,6 +154,42 @@ def task_toggle_page(request, task_id: int):
 @require_POST
 def task_delete_page(request, task_id: int):
     task = _get_task_or_404(request, task_id)
-    services.task_delete(user=request.user, task_id=task.pk)
+    services.task_delete(user=request.user, task_id=task.pk, source=PAGE)
     messages.success(request, f"Deleted “{task.title}”.")
     return _back(request)
+
+
+@login_required
+def activity_page(request):
+    """Every change of the user's tasks, newest first, each with an Undo button."""
+    door = request.GET.get("door")
+    door = door if door in Door.values else None
+    changes = selectors.change_list(user=request.user, filters=selectors.ChangeFilters(door=door))
+    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "changes": page.object_list, "door": door, "doors": Door.choices}
+    return render(request, "tasks/activity_list.html", context)
+
+
+@login_required
+@require_POST
+def activity_undo_page(request, change_id: int):
+    """Undoes one change, or with scope=batch every change made with it (a chat turn, a bulk delete)."""
+    scope = request.POST.get("scope", "entry")
+    if scope not in ("entry", "batch"):
+        return HttpResponseBadRequest("scope must be entry or batch.")
+    try:
+        change = selectors.change_get(user=request.user, change_id=change_id)
+        if scope == "batch":
+            result = undo.batch_undo(user=request.user, batch=change.batch, source=PAGE)
+        else:
+            result = undo.change_undo(user=request.user, change_id=change.pk, source=PAGE)
+    except (selectors.ChangeNotFound, undo.NothingToUndo):
+        raise Http404("No such change") from None
+    except undo.UndoConflict as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Undone: {result.summary()}.")
+    back = request.POST.get("next")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("tasks:activity")

@@ -266,6 +266,8 @@ AGENT_BULK_CONFIRM_OVER = env.int("AGENT_BULK_CONFIRM_OVER", default=3)
 AGENT_TIMEOUT_S = env.float("AGENT_TIMEOUT_S", default=60.0)
 AGENT_TRACING = env.bool("AGENT_TRACING", default=False)
 CHAT_HISTORY_MESSAGES = env.int("CHAT_HISTORY_MESSAGES", default=20)
+# Task change journal entries older than this many days are removed by `manage.py prune_task_changes`.
+TASK_CHANGES_KEEP_DAYS = env.int("TASK_CHANGES_KEEP_DAYS", default=90)
 # Messages per page of GET /api/conversations/{id}/ (the latest first; ?before= pages back).
 CHAT_CONVERSATION_MESSAGES = env.int("CHAT_CONVERSATION_MESSAGES", default=100)
 CHAT_MAX_MESSAGE_CHARS = 4000

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from tasks.api import TaskViewSet
+from tasks.api import ActivityViewSet, TaskViewSet
 
 from . import accounts, api_errors
 from .health import health
@@ -13,6 +13,7 @@ from .health import health
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("tasks", TaskViewSet, basename="task")
+router.register("activity", ActivityViewSet, basename="activity")
 
 api_patterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="api_register"),

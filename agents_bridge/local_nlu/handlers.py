@@ -55,8 +55,6 @@ def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
         else:
             added.append({**output, "has_notes": bool(call.args.get("description"))})
     env.turn_tasks = added
-    if added:
-        env.undo = {"action": "delete", "task_ids": [int(t["task_id"]) for t in added]}
     sentences = []
     if len(added) == 1:
         task = added[0]
@@ -84,7 +82,6 @@ def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
 
 
 _STATE_TOOL = {"complete": "complete_task", "complete_past": "complete_task", "reopen": "reopen_task", "delete": "delete_task"}
-_INVERSE = {"complete": "reopen", "reopen": "complete", "delete": "deleted"}  # what "undo" does after each
 # Tools that change one task at a time and that a turn may call only a few times before it asks.
 _COUNTED_TOOLS = ("complete_task", "delete_task")
 
@@ -112,8 +109,6 @@ def _do_state(action: Action, env: TurnState) -> Generator[Any, Any, str]:
             else:
                 done.append(output)
         env.turn_tasks = done + already
-        if done:
-            env.undo = {"action": _INVERSE[kind], "task_ids": [int(t["task_id"]) for t in done + already]}
         names = join_words([task_label(t) for t in done])
         if done and kind == "complete":
             sentences.append(f"Marked {names} as done.")
@@ -274,15 +269,16 @@ def _do_bulk(action: Action, env: TurnState) -> Generator[Any, Any, str]:
     return f"Deleted {plural(count, noun)}."
 
 
+_UNDONE_WORDS = {"created": "brought back", "deleted": "removed", "reopened": "reopened", "completed": "marked done again", "updated": "put back"}
+
+
 def _do_undo(action: Action, env: TurnState) -> Generator[Any, Any, str]:
-    """Reverses what the previous reply said it did first (kept as data with that reply)."""
-    last = (env.inp.pending or {}).get("undo") or {}
-    task_ids = [int(i) for i in last.get("task_ids") or []]
-    if not task_ids or last.get("action") not in ("reopen", "complete", "delete", "deleted"):
-        return "There's nothing I can undo right now."
-    if last["action"] == "deleted":
-        return "Deleted tasks can't be brought back, but I can add them again if you tell me what they were."
-    return (yield from _do_state(Action(last["action"], refs=[Ref(ids=task_ids)]), env))
+    """The server undoes the conversation's last turn that changed tasks (tasks.undo), whole."""
+    output = yield Call("undo_last_turn", {})
+    if is_error(output):
+        return error_sentence(output if isinstance(output, dict) else {})
+    parts = [f"{_UNDONE_WORDS.get(c.get('action'), 'changed')} “{c.get('title')}”" for c in output.get("changes") or []]
+    return "Took that back: " + "; ".join(parts) + "." if parts else "There was nothing left to undo."
 
 
 def do_talk(action: Action, env: TurnState) -> Generator[Any, Any, str]:

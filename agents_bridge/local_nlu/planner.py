@@ -4,7 +4,7 @@ Each model call re-plans the turn from the latest user message (or, when the pre
 a question open, from the answer to it: `TurnInput.pending`, plain data, never the reply's words),
 replays the tool calls already made this turn (replay.py) and either asks for the next calls or,
 when every action has its outputs, composes the reply from the handlers' sentences (handlers.py).
-The reply comes with the question it leaves open and what "undo" would reverse, as data
+The reply comes with the question it leaves open, as data
 (`Step.pending`), which the chat app keeps with the reply for the next turn.
 """
 
@@ -98,7 +98,7 @@ def plan(inp: TurnInput) -> Step:
 
     replay = Replay(inp.records)
     parts: list[str] = []
-    opening: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)  # undo, offer of the first sentence
+    opening_offer: dict[str, Any] | None = None  # the offer of the first sentence
     blocked = False
     for action in actions:
         handler = HANDLERS.get(action.kind, do_talk)
@@ -109,7 +109,7 @@ def plan(inp: TurnInput) -> Step:
             if not independent:
                 gen.close()
                 break
-        env.undo = env.offer = None
+        env.offer = None
         try:
             text = replay.run(gen)
         except StepPending:
@@ -117,7 +117,7 @@ def plan(inp: TurnInput) -> Step:
             continue
         if not blocked and text:
             if not parts:
-                opening = (env.undo, env.offer)
+                opening_offer = env.offer
             parts.append(text)
     if replay.pending and inp.rounds < MAX_ROUNDS:
         return Step(calls=dedupe(replay.pending))
@@ -126,17 +126,14 @@ def plan(inp: TurnInput) -> Step:
     if env.question:
         parts.append(env.question)
     reply = "\n".join(parts) if any("\n" in p for p in parts) else " ".join(parts)
-    return Step(text=reply.strip() or SMALL_TALK["empty"], pending=_left_open(env, *opening))
+    return Step(text=reply.strip() or SMALL_TALK["empty"], pending=_left_open(env, opening_offer))
 
 
-def _left_open(env: TurnState, undo: dict[str, Any] | None, offer: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The reply's open question (a confirmation first, then an offer that opens the reply, then
-    "which one?") and what "undo" would reverse: what the reply's first sentence says it did."""
+def _left_open(env: TurnState, offer: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reply's open question: a confirmation first, then an offer that opens the reply, then
+    "which one?". ("undo" needs none: the server undoes the last turn that changed tasks.)"""
     question = env.asks if env.asks and env.asks.get("ask") == "confirm" else (offer or env.asks)
-    pending = dict(question or {})
-    if undo:
-        pending["undo"] = undo
-    return pending or None
+    return dict(question) if question else None
 
 
 def parse_today(instructions: str | None, fallback: date) -> tuple[date, str]:

@@ -52,7 +52,7 @@ class TurnInput:
 class Step:
     calls: list[Call] = field(default_factory=list)
     text: str = ""
-    pending: dict[str, Any] | None = None  # with the text: the question it leaves open, and what "undo" reverses
+    pending: dict[str, Any] | None = None  # with the text: the question it leaves open
 
 
 class StepPending(Exception):
@@ -69,7 +69,6 @@ class TurnState:
     turn_tasks: list[dict[str, Any]] = field(default_factory=list)  # tasks this turn's actions touched
     question: str | None = None  # the one clarifying question this turn asks, if any
     asks: dict[str, Any] | None = None  # the same question as data, for the next turn
-    undo: dict[str, Any] | None = None  # what "undo" would reverse of the action just run
     offer: dict[str, Any] | None = None  # "Should I add ...?" asked by the action just run
     confirmed: bool = False  # the person has just said yes to a bulk change: no new question
     changes: Counter[str] = field(default_factory=Counter)  # deletes/completions asked for so far, by tool

@@ -47,6 +47,7 @@ async def test_tool_names_are_the_public_contract():
         "delete_task",
         "delete_completed_tasks",
         "delete_all_tasks",
+        "undo_last_turn",
     ]
     for tool in tools.TODO_TOOLS:
         assert "user" not in tool.params_json_schema["properties"]

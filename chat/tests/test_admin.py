@@ -166,6 +166,8 @@ def test_support_sees_no_reset_password_link_they_could_not_follow(support, user
 def test_a_superuser_still_has_the_reset_password_link(admin_client, user):
     html = admin_client.get(f"/admin/auth/user/{user.pk}/change/").content.decode()
     assert "../password/" in html or f"/admin/auth/user/{user.pk}/password/" in html
+
+
 def test_support_sees_the_question_a_reply_left_open(support, conversation):
     asking = add_message(
         conversation, "assistant", "Delete all 4 tasks? Reply yes to confirm.",
@@ -173,3 +175,18 @@ def test_support_sees_the_question_a_reply_left_open(support, conversation):
     )
     html = support.get(f"/admin/chat/message/{asking.pk}/change/").content.decode()
     assert "delete_all_tasks" in html and 'name="pending"' not in html  # shown, not editable
+
+
+def test_support_sees_the_task_changes_of_a_conversations_turns(support, user, conversation):
+    from tasks import services
+    from tasks.journal import ChangeSource
+    from tasks.models import Door
+
+    reply = conversation.messages.get(role="assistant")
+    services.task_create(owner=user, title="buy oat milk", source=ChangeSource(door=Door.CHAT, message_id=reply.pk))
+    services.task_create(owner=user, title="not from this chat")
+
+    html = support.get(f"/admin/chat/conversation/{conversation.pk}/change/").content.decode()
+
+    assert "Chat · created “buy oat milk”" in html
+    assert "not from this chat" not in html

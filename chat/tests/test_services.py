@@ -56,7 +56,8 @@ async def test_a_turn_runs_the_tool_saves_both_messages_and_streams_frames_in_or
     assert frames[0] == {"type": "turn.start", "conversation_id": turn.conversation_id, "message_id": turn.user_message_id}
     assert frames[1] == {"type": "tool.call", "name": "add_task", "arguments": {"title": "Buy milk"}}
     assert frames[2]["output"]["task_id"] == task.pk
-    assert frames[-1] == {"type": "turn.end", "message_id": turn.assistant_message_id, "status": "complete"}
+    # The turn changed a task, so the page offers to undo it.
+    assert frames[-1] == {"type": "turn.end", "message_id": turn.assistant_message_id, "status": "complete", "undoable": True}
 
     assert await messages(turn.conversation_id) == [
         ("user", "add buy milk", "complete"),

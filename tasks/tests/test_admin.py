@@ -112,3 +112,49 @@ def test_support_can_see_tasks_but_not_change_add_or_delete_them(support, user):
     task.refresh_from_db()
     assert task.title == "Look, don't touch"
     assert Task.objects.count() == 1
+
+
+def test_support_sees_a_tasks_changes_on_its_page_read_only(support, user):
+    from tasks import services
+    from tasks.journal import ChangeSource
+    from tasks.models import Door
+
+    task = make_task(user, "Buy milk")
+    services.task_complete(user=user, task_id=task.pk, source=ChangeSource(door=Door.CHAT, message_id=41))
+
+    html = support.get(f"/admin/tasks/task/{task.pk}/change/").content.decode()
+
+    assert "Changes (the latest 50)" in html
+    assert "Chat · completed “Buy milk”" in html and "message 41" in html
+    # The journal's own list: readable, with no way to add, change or delete an entry.
+    journal = support.get("/admin/tasks/taskchange/")
+    assert journal.status_code == 200 and "Buy milk" in journal.content.decode()
+    assert support.get("/admin/tasks/taskchange/add/").status_code == 403
+    change_id = task.changes.order_by("id").first().pk
+    assert support.post(f"/admin/tasks/taskchange/{change_id}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_why_did_my_task_disappear_is_answered_in_the_admin(admin, user):
+    from tasks import services
+
+    task = make_task(user, "Pay rent")
+    services.task_delete(user=user, task_id=task.pk)
+
+    html = admin.get(f"/admin/tasks/taskchange/?q=alice").content.decode()
+
+    assert "Pay rent" in html and "deleted" in html
+
+
+def test_admin_writes_are_journalled_with_the_support_person_as_actor(admin, user):
+    from tasks.models import TaskChange
+
+    task = make_task(user, "Buy milk")
+    admin.post(
+        f"/admin/tasks/task/{task.pk}/change/",
+        {"title": "Buy oat milk", "description": "", "priority": "medium", "due_date": "", "completed": "",
+         "changes-TOTAL_FORMS": "0", "changes-INITIAL_FORMS": "0"},
+    )
+
+    change = TaskChange.objects.filter(task_id=task.pk).order_by("-id").first()
+    assert change.door == "admin" and change.action == "updated"
+    assert change.actor.username == "root" and change.owner_id == user.pk

@@ -8,18 +8,19 @@ the planner's job, which does it through the list_tasks tool like an LLM would.
 The tables, in the order a clause is tried (the first rule whose pattern matches and whose
 builder accepts wins; see rules.first_action):
 
-1. state.BULK        "delete completed tasks", "delete everything" (before anything that deletes one task)
-2. add.ADD_COMMAND   "add ...", "remind me to ...", "urgent: ..." (a new task, whatever follows)
-3. update.RULES      notes, due dates, titles, priorities, rescheduling (before "done"/"delete":
+1. talk.UNDO         "undo", "take that back", "put it back" (before "put it back" can read as
+                     reopening a task)
+2. state.BULK        "delete completed tasks", "delete everything" (before anything that deletes one task)
+3. add.ADD_COMMAND   "add ...", "remind me to ...", "urgent: ..." (a new task, whatever follows)
+4. update.RULES      notes, due dates, titles, priorities, rescheduling (before "done"/"delete":
                      "move X to done" is not a completion, "drop the priority of X" not a delete)
-4. add.NEED_TO       "I need to ..." (another request in disguise, else a new task)
-5. state.RULES       complete, reopen, delete one or more named tasks
-6. listing.LIST      questions about the list
-7. talk.UNDO         "undo", "take that back"
+5. add.NEED_TO       "I need to ..." (another request in disguise, else a new task)
+6. state.RULES       complete, reopen, delete one or more named tasks
+7. listing.LIST      questions about the list
 8. add.BARE_TODO     "buy flowers for anna tomorrow": a todo verb first, read as a new task
 9. state.REPORTED_DONE "I called the plumber": a past tense, read as done
 
-A new phrasing is one row in the table it belongs to, plus one eval case (agents_bridge/evals).
+A new phrasing is one row in the table it belongs to, plus one eval case (chat/evals).
 """
 
 from ...confirmation import is_no, is_yes
@@ -33,13 +34,13 @@ from .rules import Reading, first_action
 __all__ = ["Action", "AddItem", "Clock", "Ref", "parse_message", "read_clause"]
 
 CLAUSE_RULES = [
+    talk.UNDO,
     *state.BULK,
     add.ADD_COMMAND,
     *update.RULES,
     add.NEED_TO,
     *state.RULES,
     listing.LIST,
-    talk.UNDO,
     add.BARE_TODO,
     state.REPORTED_DONE,
 ]

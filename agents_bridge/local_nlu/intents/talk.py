@@ -41,6 +41,8 @@ def classify_small_talk(low: str) -> str | None:
 
 UNDO = rule(
     "undo",
-    r"^(?:undo|revert|take\s+(?:that|it)\s+back)(?:\s+(?:that|it|the\s+last\s+(?:one|thing|change)|this))?$",
+    # "undo that", "take that back", "no, put it back": the last turn that changed tasks, whole.
+    r"^(?:please\s+)?(?:undo|revert|reverse|take\s+(?:that|it|this|them)\s+back|(?:put|bring)\s+(?:it|that|them|those|everything|it\s+all)\s+back)"
+    r"(?:\s+(?:that|it|the\s+last\s+(?:one|thing|change|turn)|this|please|again))?$",
     lambda match, reading: Action("undo"),
 )

@@ -44,6 +44,7 @@ TOOL_ATTEMPTS = {
     "delete_task": {"task_id": "{id}"},
     "delete_completed_tasks": {},
     "delete_all_tasks": {},
+    "undo_last_turn": {},
 }
 
 
@@ -70,6 +71,26 @@ async def test_another_user_using_any_tool_on_alices_task_finds_nothing_and_chan
     assert await sync_to_async(alice_rows)(user) == before
     # Whatever the tool did, it did it to mallory's list only.
     assert not await Task.objects.filter(owner=user).exclude(title__startswith=SECRET).aexists()
+
+
+async def test_undo_last_turn_never_reaches_another_users_turn_even_given_its_message_id(user, other_user):
+    from tasks import services
+    from tasks.journal import ChangeSource
+    from tasks.models import Door
+
+    conversation = await Conversation.objects.acreate(owner=user, title=SECRET)
+    reply = await Message.objects.acreate(conversation=conversation, role="assistant", content=SECRET)
+    turn = ChangeSource.for_turn(door=Door.CHAT, message_id=reply.pk)
+    await sync_to_async(services.task_create)(owner=user, title=f"{SECRET} added by alice's turn", source=turn)
+    before = await sync_to_async(alice_rows)(user)
+    context = TodoContext(user=other_user, today=date(2030, 1, 10), turn_message_ids=(reply.pk,))
+    tool_context = ToolContext(context=context, tool_name="undo_last_turn", tool_call_id="call-x", tool_arguments="{}")
+
+    output = json.loads(await tools.undo_last_turn.on_invoke_tool(tool_context, "{}"))
+
+    assert output["status"] == "error" and output["error"] == "nothing_to_undo"
+    assert SECRET not in json.dumps(output)
+    assert await sync_to_async(alice_rows)(user) == before
 
 
 async def test_a_websocket_message_into_another_users_conversation_is_not_found_and_stores_nothing(user, other_user):

@@ -15,6 +15,8 @@ from chat.models import Conversation, Message
 from mcp_door.models import PersonalAccessToken
 from mcp_door.services import token_create
 from tasks.models import Task
+from tasks.journal import ChangeSource
+from tasks.models import Door, Task, TaskChange
 from tasks.tests.factories import make_task
 
 SECRET = "alice-private-7f3a"
@@ -66,6 +68,21 @@ def _access_token(alice) -> dict[str, Any]:
 
 def _access_token_state(alice, params) -> Any:
     return list(PersonalAccessToken.objects.filter(pk=params["token_id"]).values())
+def _change(alice) -> dict[str, Any]:
+    task = make_task(alice, f"{SECRET} task", description=SECRET)
+    return {"id": TaskChange.objects.get(task_id=task.pk).pk}
+
+
+def _journal_state(alice, params) -> Any:
+    return list(Task.objects.filter(owner=alice).values()), TaskChange.objects.filter(owner=alice).count()
+
+
+def _turn(alice) -> dict[str, Any]:
+    conversation = Conversation.objects.create(owner=alice, title=f"{SECRET} chat")
+    reply = Message.objects.create(conversation=conversation, role="assistant", content=f"{SECRET} reply")
+    make_task(alice, "untouched")
+    make_task(alice, f"{SECRET} task", source=ChangeSource.for_turn(door=Door.CHAT, message_id=reply.pk))
+    return {"message_id": reply.pk}
 
 
 ROUTES: dict[str, Owned] = {
@@ -73,6 +90,9 @@ ROUTES: dict[str, Owned] = {
     "/api/conversations/{id}/": Owned(_conversation, _conversation_state, {}),
     "/api/{user_id}/chat": Owned(_alice_herself, _alice_chats, {"message": "delete all my tasks"}),
     "/api/auth/tokens/{token_id}/": Owned(_access_token, _access_token_state, {}),
+    "/api/activity/{id}/": Owned(_change, _journal_state, {}),
+    "/api/activity/{id}/undo/": Owned(_change, _journal_state, {"scope": "batch"}),
+    "/api/chat/turns/{message_id}/undo/": Owned(_turn, _journal_state, {}),
 }
 
 

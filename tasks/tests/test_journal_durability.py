@@ -1,0 +1,58 @@
+"""A SIGKILL between a task change and its journal entry cannot leave one without the other."""
+
+import signal
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture
+def server_database_url(tmp_path):
+    """A database of its own for the killed process: PostgreSQL when the suite runs on it, else a file."""
+    import os
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'journal.sqlite3'}"
+        return
+    with scratch_postgres_database(url) as database_url:
+        yield database_url
+
+from core.tests.live_daphne import ROOT, migrate, scratch_postgres_database, server_env
+
+
+
+def _run(env: dict[str, str], code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
+    return result.stdout.strip()
+
+
+SETUP = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "todo_project.settings"); django.setup()
+from django.contrib.auth import get_user_model
+from tasks import services
+kim = get_user_model().objects.create_user(username="kim", password="Kim-pass-30195")
+print(services.task_create(owner=kim, title="Buy milk").pk)
+"""
+
+STATE = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "todo_project.settings"); django.setup()
+from tasks.models import Task, TaskChange
+print(list(Task.objects.values_list("title", flat=True)), list(TaskChange.objects.values_list("action", flat=True)))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["after_task_write", "after_journal_write"])
+def test_a_process_killed_mid_write_leaves_neither_the_change_nor_its_entry(server_database_url, point):  # noqa: F811
+    env = server_env(database_url=server_database_url)
+    migrate(env)
+    task_id = _run(env, SETUP)
+
+    killed = subprocess.run([sys.executable, "-m", "tasks.tests.sigkill_write", point, task_id], cwd=ROOT, env=env, capture_output=True, timeout=120)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert _run(env, STATE) == "['Buy milk'] ['created']"
