@@ -278,6 +278,7 @@ class ToolSpec:
     read_only: bool = False
     destructive: bool = False
     idempotent: bool = False
+    chat_only: bool = False  # served to the chat agent only, not on the MCP door
 
 
 REGISTRY: dict[str, ToolSpec] = {
@@ -291,8 +292,9 @@ REGISTRY: dict[str, ToolSpec] = {
         ToolSpec("delete_task", _delete_unit, destructive=True, idempotent=True),
         ToolSpec("delete_completed_tasks", _delete_completed_unit, destructive=True, idempotent=True),
         ToolSpec("delete_all_tasks", _delete_all_unit, destructive=True, idempotent=True),
-        # The chat agent's only: it undoes a turn of the conversation the call is part of.
-        ToolSpec("undo_last_turn", _undo_unit),
+        # The chat agent's only: it undoes a turn of the conversation the call is part of, and an
+        # MCP call has no conversation (outside agents undo through the Activity page or API).
+        ToolSpec("undo_last_turn", _undo_unit, chat_only=True),
     )
 }
 

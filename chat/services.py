@@ -162,14 +162,14 @@ def reply_save(
             status=status,
             pending=pending,
         )
-        changes: dict[str, Any] = {"updated_at": dj_timezone.now()}
+        update: dict[str, Any] = {"updated_at": dj_timezone.now()}
         if first_text is not None:
-            changes["title"] = first_turn_title(first_text, tool_calls)
-        Conversation.objects.filter(pk=conversation_id).update(**changes)
+            update["title"] = first_turn_title(first_text, tool_calls)
+        Conversation.objects.filter(pk=conversation_id).update(**update)
         # The title only when it changed: reading it back would cost every turn a query.
-        summary = {"id": conversation_id, "updated_at": changes["updated_at"].isoformat()}
-        if "title" in changes:
-            summary["title"] = changes["title"]
+        summary = {"id": conversation_id, "updated_at": update["updated_at"].isoformat()}
+        if "title" in update:
+            summary["title"] = update["title"]
         action = "created" if first_text is not None else "updated"
         announce_conversation_after_commit(user_id=user.pk, action=action, conversation=summary)
         # Only a turn that called a tool can have changed a task: a plain answer costs no statement.

@@ -25,6 +25,8 @@ from typing_extensions import NotRequired, TypedDict
 from agents_bridge.context import TodoContext
 from agents_bridge.tools import REGISTRY, run_unit
 from tasks.events import defer_announcements
+from tasks.journal import ChangeSource
+from tasks.models import Door
 from core.db import orm_unit
 
 from .auth import Principal
@@ -94,7 +96,16 @@ class BulkOutcome(TypedDict):
 
 
 def _context(principal: Principal) -> TodoContext:
-    return TodoContext(user=principal.user, today=timezone.localdate(), timezone=settings.TIME_ZONE, mcp_token=principal)
+    """One call, one journal batch: the Activity page shows (and undoes) an MCP call as a whole,
+    naming the personal token it came with."""
+    token_id = principal.token_id if principal.kind == "token" else None
+    return TodoContext(
+        user=principal.user,
+        today=timezone.localdate(),
+        timezone=settings.TIME_ZONE,
+        mcp_token=principal,
+        source=ChangeSource.for_turn(door=Door.MCP, token_id=token_id),
+    )
 
 
 def _run_all(ctx: TodoContext, tool_name: str, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -220,7 +231,8 @@ INSTRUCTIONS = (
 
 def build_server() -> MCPServer:
     """A server with every registry tool, its hints from the registry. One per event loop (door.py)."""
-    assert [fn.__name__ for fn in MCP_TOOLS] == list(REGISTRY), "every registry tool, in order, and no other"
+    served = [name for name, spec in REGISTRY.items() if not spec.chat_only]
+    assert [fn.__name__ for fn in MCP_TOOLS] == served, "every registry tool not chat-only, in order, and no other"
     server = MCPServer("todo", instructions=INSTRUCTIONS, version="1.0")
     for fn in MCP_TOOLS:
         spec = REGISTRY[fn.__name__]

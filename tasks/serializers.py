@@ -110,9 +110,12 @@ class ActivityQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="Only changes made on this day (YYYY-MM-DD).")
 
 
+UNDO_SCOPES = [("entry", "entry"), ("batch", "batch")]
+
+
 class UndoRequestSerializer(StrictSerializerMixin, serializers.Serializer):
     scope = serializers.ChoiceField(
-        choices=[("entry", "entry"), ("batch", "batch")],
+        choices=UNDO_SCOPES,
         default="entry",
         help_text="entry: this change alone; batch: every change made with it (its chat turn, MCP call or bulk delete).",
     )

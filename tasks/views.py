@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from . import selectors, services, undo
@@ -68,6 +68,13 @@ def _back(request):
     return redirect(f"{url}?show={show}" if show else url)
 
 
+def _pager_keep(**query) -> str:
+    """The query a page link carries besides `page`, URL-encoded ("show=all&q=milk&"); the
+    template escapes it once more for the attribute."""
+    kept = urlencode({name: value for name, value in query.items() if value})
+    return f"{kept}&" if kept else ""
+
+
 def _apply_service_errors(form: TaskForm, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
@@ -91,6 +98,7 @@ def _list_context(request, form: TaskForm | None = None) -> dict:
         "tasks": page.object_list,
         "show": show,
         "search": search,
+        "pager_keep": _pager_keep(show=show, q=search),
         "views": VIEWS,
         "counts": counts,
         "today": today,
@@ -166,7 +174,13 @@ def activity_page(request):
     door = door if door in Door.values else None
     changes = selectors.change_list(user=request.user, filters=selectors.ChangeFilters(door=door))
     page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "changes": page.object_list, "door": door, "doors": Door.choices}
+    context = {
+        "page": page,
+        "changes": page.object_list,
+        "door": door,
+        "doors": Door.choices,
+        "pager_keep": _pager_keep(door=door),
+    }
     return render(request, "tasks/activity_list.html", context)
 
 

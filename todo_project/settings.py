@@ -254,6 +254,11 @@ SPECTACULAR_SETTINGS = {
     # The schema promises what API clients may send and receive: JSON only (forms are for the browsable API).
     "PARSER_WHITELIST": ["todo_project.api.StrictJSONParser"],
     "RENDERER_WHITELIST": ["rest_framework.renderers.JSONRenderer"],
+    # Two fields are named "scope" (a token's, an undo's): each enum gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "TokenScopeEnum": "mcp_door.models.TokenScope",
+        "UndoScopeEnum": "tasks.serializers.UNDO_SCOPES",
+    },
 }
 
 # --- The agent ---

@@ -1,29 +1,33 @@
 """Undo of an agent turn in a real browser (Chromium, a real daphne, the offline model): the
 person lets the agent make a mess, says "undo that", and the list, side panel included, is
-exactly as before, ids included. (The Undo button on the reply is the chat page script's; its
-test belongs with that script.)"""
+exactly as before, ids included."""
 
 import json
 import re
 
 import pytest
 
-from chat.tests.test_browser import TIMEOUT_MS, browser, new_chat_page, say_and_wait, server, side_task  # noqa: F401 - fixtures
+from chat.tests.test_browser import chat_page, say_and_wait, side_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_undo_that_puts_the_list_and_the_side_panel_back_exactly(server, browser):  # noqa: F811
+def test_undo_that_puts_the_list_and_the_side_panel_back_exactly(browser_person):
     from playwright.sync_api import expect
 
-    context, page = new_chat_page(browser, server, "uma")
+    person = browser_person("uma")
     frames: list[dict] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(json.loads(p)) if isinstance(p, str) else None))
-    page.reload()  # the socket opened before the listener; a new one is heard
-    page.wait_for_selector('#conn-status[data-state="online"]', timeout=TIMEOUT_MS)
+    person.context.on(
+        "page",
+        lambda page: page.on(
+            "websocket",
+            lambda ws: ws.on("framereceived", lambda p: frames.append(json.loads(p)) if isinstance(p, str) else None),
+        ),
+    )
+    page = chat_page(person)
     say_and_wait(page, "add buy milk")
     say_and_wait(page, "add call mum")
-    before = page.request.get(f"{server.url}/api/tasks/").json()["results"]
+    before = page.request.get("/api/tasks/").json()["results"]
 
     say_and_wait(page, "add bread, add eggs, mark buy milk as done and delete call mum")
     expect(side_task(page, "bread")).to_have_count(1)
@@ -41,7 +45,6 @@ def test_undo_that_puts_the_list_and_the_side_panel_back_exactly(server, browser
     expect(side_task(page, "call mum")).to_have_count(1)
     expect(side_task(page, "buy milk")).to_have_count(1)
     expect(side_task(page, "buy milk", "tasks-done")).to_have_count(0)
-    assert page.request.get(f"{server.url}/api/tasks/").json()["results"] == before
-    activity = page.request.get(f"{server.url}/api/activity/?door=chat").json()["results"]
+    assert page.request.get("/api/tasks/").json()["results"] == before
+    activity = page.request.get("/api/activity/?door=chat").json()["results"]
     assert re.match(r"Chat · \w+ \(undo\)", activity[0]["summary"])
-    context.close()

@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 
 from agents_bridge.tests.factories import thread_connections_closed  # noqa: F401 - fixture
 from agents_bridge.tools import REGISTRY, TODO_TOOLS
-from tasks.models import Task
+from tasks.models import Task, TaskChange
 from tasks.tests.factories import make_task
 
 from .conftest import new_token
@@ -28,7 +28,9 @@ async def call(http, token, name, **arguments):
 
 async def test_the_tools_are_the_agents_tools_with_schemas_and_hints(http, token):
     tools = {tool["name"]: tool for tool in result_of(await post(http, rpc("tools/list"), token=token))["tools"]}
-    assert list(tools) == [tool.name for tool in TODO_TOOLS] == list(REGISTRY)
+    agent_tools = [tool.name for tool in TODO_TOOLS]
+    assert list(tools) == [name for name in agent_tools if not REGISTRY[name].chat_only]
+    assert agent_tools == list(REGISTRY) and "undo_last_turn" not in tools  # a chat turn's undo, not an MCP call's
     for name, tool in tools.items():
         assert tool["inputSchema"]["type"] == "object" and tool["outputSchema"]["type"] == "object"
         assert not {"user", "owner", "user_id"} & set(tool["inputSchema"].get("properties", {}))
@@ -136,3 +138,15 @@ async def test_each_call_is_logged_with_the_token_name_and_the_tool(http, token,
     await call(http, token, "list_tasks")
     (record,) = [r for r in caplog.records if r.getMessage() == "mcp tool call"]
     assert (record.tool, record.token_name, record.token_kind) == ("list_tasks", "laptop", "token")
+
+
+async def test_an_mcp_call_is_one_journal_batch_naming_its_token_and_undoes_as_one(http, token, user):
+    await call(http, token, "add_task", tasks=[{"title": "Alpha"}, {"title": "Beta"}])
+    changes = await sync_to_async(lambda: list(TaskChange.objects.filter(owner=user).values("door", "batch", "token_id")))()
+    assert len(changes) == 2 and {change["door"] for change in changes} == {"mcp"}
+    assert len({change["batch"] for change in changes}) == 1 and changes[0]["token_id"] is not None
+
+    from tasks import undo
+
+    await sync_to_async(undo.batch_undo)(user=user, batch=changes[0]["batch"])
+    assert await rows() == []
