@@ -22,6 +22,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import NotRequired, TypedDict
 
+from agents_bridge import confirmation
 from agents_bridge.context import TodoContext
 from agents_bridge.tools import REGISTRY, run_unit
 from tasks.events import defer_announcements
@@ -83,7 +84,13 @@ class Outcome(TypedDict):
 
 
 class Outcomes(TypedDict):
+    """One result per task; or, for a batch over the confirmation limit sent without confirm: true,
+    no results, status "needs_confirmation", the count and a message (nothing was changed)."""
+
     results: list[Outcome]
+    status: NotRequired[str]
+    count: NotRequired[int]
+    message: NotRequired[str]
 
 
 class BulkOutcome(TypedDict):
@@ -168,9 +175,32 @@ async def list_tasks(
     return result
 
 
-async def complete_task(task_ids: TaskIds) -> Outcomes:
-    """Mark one or more tasks as done. A task that is already done answers "already_completed"."""
-    return await _batch("complete_task", [{"task_id": task_id} for task_id in task_ids])
+def _over_the_limit(tool_name: str, task_ids: list[int], confirm: bool) -> Outcomes | None:
+    """The chat's bulk rule on this door too: more than AGENT_BULK_CONFIRM_OVER tasks completed or
+    deleted in one call change nothing until the call says confirm: true (which an outside agent
+    sends once the person agreed), so an agent cannot empty a list in one unasked call."""
+    limit = confirmation.bulk_confirm_over()
+    if confirm or len(task_ids) <= limit:
+        return None
+    verb = "delete" if tool_name == "delete_task" else "complete"
+    message = (
+        f"Nothing was changed: this would {verb} {len(task_ids)} tasks, and more than {limit} in one call "
+        f"needs the person's confirmation. Call {tool_name} again with confirm: true once they have agreed."
+    )
+    return {"results": [], "status": confirmation.NEEDS_CONFIRMATION, "count": len(task_ids), "message": message}
+
+
+BatchConfirm = Annotated[
+    bool, Field(description=f"Must be true for a call with more than {settings.AGENT_BULK_CONFIRM_OVER} tasks.")
+]
+
+
+async def complete_task(task_ids: TaskIds, confirm: BatchConfirm = False) -> Outcomes:
+    """Mark one or more tasks as done. A task that is already done answers "already_completed".
+    More than a few tasks at once need confirm: true (ask the person first)."""
+    return _over_the_limit("complete_task", task_ids, confirm) or await _batch(
+        "complete_task", [{"task_id": task_id} for task_id in task_ids]
+    )
 
 
 async def reopen_task(task_ids: TaskIds) -> Outcomes:
@@ -191,9 +221,11 @@ async def update_task(
     return _answer(result, [result])
 
 
-async def delete_task(task_ids: TaskIds) -> Outcomes:
-    """Delete one or more tasks permanently."""
-    return await _batch("delete_task", [{"task_id": task_id} for task_id in task_ids])
+async def delete_task(task_ids: TaskIds, confirm: BatchConfirm = False) -> Outcomes:
+    """Delete one or more tasks. More than a few at once need confirm: true (ask the person first)."""
+    return _over_the_limit("delete_task", task_ids, confirm) or await _batch(
+        "delete_task", [{"task_id": task_id} for task_id in task_ids]
+    )
 
 
 async def _bulk(tool_name: str, confirm: bool) -> BulkOutcome:

@@ -150,3 +150,20 @@ async def test_an_mcp_call_is_one_journal_batch_naming_its_token_and_undoes_as_o
 
     await sync_to_async(undo.batch_undo)(user=user, batch=changes[0]["batch"])
     assert await rows() == []
+
+
+@pytest.mark.parametrize("tool", ["delete_task", "complete_task"])
+async def test_a_batch_over_the_limit_changes_nothing_until_confirmed(http, user, token, tool, settings):
+    settings.AGENT_BULK_CONFIRM_OVER = 3
+    ids = [(await make(user, f"Errand {n}")).pk for n in range(5)]
+    few = (await call(http, token, tool, task_ids=ids[:3]))["structuredContent"]
+    assert len(few["results"]) == 3 and "status" not in few
+
+    before = await rows(owner=user)
+    asked = (await call(http, token, tool, task_ids=ids))["structuredContent"]
+    assert asked["status"] == "needs_confirmation" and asked["count"] == 5 and "confirm: true" in asked["message"]
+    assert asked["results"] == [] and await rows(owner=user) == before
+
+    await call(http, token, tool, task_ids=ids, confirm=True)
+    after = await rows(owner=user)
+    assert after == [] if tool == "delete_task" else all(r["completed"] for r in after) and len(after) == 5
