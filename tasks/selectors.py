@@ -1,5 +1,6 @@
 """Every read of tasks, always scoped to the acting user."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -186,6 +187,14 @@ def change_get(*, user: AbstractBaseUser, change_id: object) -> TaskChange:
     change = TaskChange.objects.filter(owner_id=user.pk, pk=pk).first() if pk is not None else None
     if change is None:
         raise ChangeNotFound(change_id)
+    return change
+
+
+def change_of_batch(*, user: AbstractBaseUser, batch: uuid.UUID) -> TaskChange:
+    """The first entry of one of the user's batches (a page's delete: the entry its Undo names)."""
+    change = TaskChange.objects.filter(owner_id=user.pk, batch=batch).order_by("id").first()
+    if change is None:
+        raise ChangeNotFound(batch)
     return change
 
 
