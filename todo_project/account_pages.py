@@ -29,7 +29,7 @@ class SignOutEverywhereForm(forms.Form):
     owner's, and it is what lets the hash be made anew."""
 
     password = forms.CharField(
-        label="Current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Your password, to confirm", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
     def __init__(self, user, *args, **kwargs):
