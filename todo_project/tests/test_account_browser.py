@@ -24,7 +24,8 @@ def test_changing_the_password_signs_out_the_other_browser_and_its_open_chat(bro
     phone = browser_person("petra", device="phone").log_in()
     open_chat(phone)
 
-    laptop.get_by_role("link", name="petra").click()
+    laptop.locator(".topbar .menu summary").click()  # the user's menu, under their name
+    laptop.get_by_role("link", name="Account").click()
     expect(laptop.get_by_role("heading", name="Your account")).to_be_visible()
     screenshot(laptop, "account-desktop-light")
     laptop.get_by_role("region", name="Change password").get_by_label("Current password").fill(BROWSER_PASSWORD)
