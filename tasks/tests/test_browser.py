@@ -161,6 +161,9 @@ def test_the_pages_follow_the_systems_colour_scheme_and_fit_a_phone(browser_pers
     assert phone.locator(".topbar").bounding_box()["height"] <= 56
     # On a touch screen there is no hover: the row's actions are always there.
     expect(phone.locator(".task-actions").first).to_have_css("opacity", "1")
+    # Priority and Due share a row under the title, boxes level and of one height.
+    priority, due = phone.locator("#id_priority").bounding_box(), phone.locator("#id_due_date").bounding_box()
+    assert abs(priority["y"] - due["y"]) <= 1 and abs(priority["height"] - due["height"]) <= 1, (priority, due)
     screenshot(phone, f"tasks-phone-{scheme}")
     phone.goto("/chat/")
     phone.wait_for_selector('#conn-status[data-state="online"]')

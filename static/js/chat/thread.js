@@ -62,7 +62,7 @@ export function createThread({ thread, messagesEl, welcome, undoTurn }) {
     view.setText(message.content);
     (message.tool_calls || []).forEach((call) => view.addToolCall(call.name, call.arguments, call.output, true));
     view.finish(message.status);
-    if (message.undoable) view.offerUndo(message.id);
+    if (message.undoable) view.offerUndo(message.id, { undone: message.undone });
   }
 
   function clear() {
@@ -147,7 +147,7 @@ class AssistantMessage {
 
   /** An "Undo" control under a reply whose turn changed tasks (turn.end `undoable`, or a saved
    * message's `undoable`): it names what it will take back, then says "Undone" or why not. */
-  offerUndo(messageId) {
+  offerUndo(messageId, { undone = false } = {}) {
     if (this.undoBar || !this.undoTurn) return;
     const chips = this.undoableChips();
     const calls = chips.map((chip) => ({ name: chip.dataset.name, args: chip.toolArguments, output: chip.toolOutput }));
@@ -166,6 +166,8 @@ class AssistantMessage {
     this.note.before(bar);
     this.undoBar = bar;
     button.addEventListener("click", () => this.undo(messageId, { button, what, chips }));
+    // A saved turn already taken back (the Activity page can redo it).
+    if (undone) this.markUndone(button, chips, "Its changes were taken back.");
   }
 
   async undo(messageId, { button, what, chips }) {
