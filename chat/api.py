@@ -136,7 +136,14 @@ class ConversationViewSet(
             raise ValidationError({"before": ["No message with that id in this conversation."]}) from None
         replies = [m.pk for m in messages if m.role == m.Role.ASSISTANT]
         undoable = task_selectors.turns_with_changes(user=request.user, message_ids=replies)
-        context = {**self.get_serializer_context(), "messages": messages, "earlier_messages": earlier, "undoable_ids": undoable}
+        undone = task_selectors.turns_undone(user=request.user, message_ids=sorted(undoable))
+        context = {
+            **self.get_serializer_context(),
+            "messages": messages,
+            "earlier_messages": earlier,
+            "undoable_ids": undoable,
+            "undone_ids": undone,
+        }
         return Response(ConversationDetailSerializer(conversation, context=context).data)
 
     @extend_schema(summary="Rename one of your conversations", request=ConversationRenameSerializer, responses=ConversationSerializer)

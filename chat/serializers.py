@@ -76,14 +76,20 @@ class MessageSerializer(serializers.ModelSerializer):
     undoable = serializers.SerializerMethodField(
         help_text="An agent turn that changed tasks: POST /api/chat/turns/{id}/undo/ takes it back."
     )
+    undone = serializers.SerializerMethodField(
+        help_text="That turn's changes stand undone (an undo took them back and no redo put them back)."
+    )
 
     class Meta:
         model = Message
-        fields = ["id", "role", "content", "tool_calls", "status", "created_at", "undoable"]
+        fields = ["id", "role", "content", "tool_calls", "status", "created_at", "undoable", "undone"]
         read_only_fields = fields
 
     def get_undoable(self, message: Message) -> bool:
         return message.pk in self.context.get("undoable_ids", ())
+
+    def get_undone(self, message: Message) -> bool:
+        return message.pk in self.context.get("undone_ids", ())
 
 
 class ConversationSerializer(serializers.ModelSerializer):

@@ -33,6 +33,7 @@ def _page_config() -> dict:
             "taskEdit": url_template("tasks:edit"),
             "conversations": reverse("chat_api:conversation-list"),
             "conversation": url_template("chat_api:conversation-detail"),
+            "turnUndo": url_template("chat_api:chat-turn-undo"),
         },
     }
 

@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -26,13 +27,14 @@ def _day(moment) -> str:
     return date_format(moment, "M j, Y")
 
 
-def _token_row(token: PersonalAccessToken) -> dict:
+def token_row(token: PersonalAccessToken, *, back: str | None = None) -> dict:
+    """One token as the connection rows show it; `back`: the page its Revoke returns to."""
     used = f"last used {timesince(token.last_used_at)} ago" if token.last_used_at else "never used"
     details = [f"{token.hint}…", f"made {_day(token.created_at)}", used]
     if token.expires_at:
         details.append(f"expires {_day(token.expires_at)}")
     return {"title": token.name, "access": token.get_scope_display(), "details": details,
-            "action": reverse("mcp_door:revoke", args=[token.pk]), "button": "Revoke"}
+            "action": reverse("mcp_door:revoke", args=[token.pk]), "button": "Revoke", "back": back}
 
 
 def _app_row(app: dict) -> dict:
@@ -46,7 +48,7 @@ def _page(request, *, new_secret: str | None = None, errors: dict | None = None,
         request,
         "mcp_door/token_list.html",
         {
-            "token_rows": [_token_row(token) for token in selectors.token_list(user=request.user)],
+            "token_rows": [token_row(token) for token in selectors.token_list(user=request.user)],
             "app_rows": [_app_row(app) for app in selectors.oauth_connections(user=request.user)],
             "new_secret": new_secret,
             "errors": errors or {},
@@ -76,6 +78,10 @@ def token_revoke_page(request, token_id: int):
     except selectors.TokenNotFound:
         raise Http404("No such token") from None
     messages.success(request, f"Revoked “{token.name}”. Clients using it are refused from now on.")
+    back = request.POST.get("next")
+    # The account page lists the tokens too, and sends the person back to itself.
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect("mcp_door:connections")
 
 

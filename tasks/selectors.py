@@ -1,5 +1,6 @@
 """Every read of tasks, always scoped to the acting user."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -189,6 +190,14 @@ def change_get(*, user: AbstractBaseUser, change_id: object) -> TaskChange:
     return change
 
 
+def change_of_batch(*, user: AbstractBaseUser, batch: uuid.UUID) -> TaskChange:
+    """The first entry of one of the user's batches (a page's delete: the entry its Undo names)."""
+    change = TaskChange.objects.filter(owner_id=user.pk, batch=batch).order_by("id").first()
+    if change is None:
+        raise ChangeNotFound(batch)
+    return change
+
+
 def undone_batches(*, user: AbstractBaseUser, batches: list) -> set:
     """Which of these batches an undo has since reverted (to show 'undone' instead of 'Undo')."""
     return set(TaskChange.objects.filter(owner_id=user.pk, reverts__in=batches).values_list("reverts", flat=True).distinct())
@@ -200,3 +209,17 @@ def turns_with_changes(*, user: AbstractBaseUser, message_ids: list[int]) -> set
         return set()
     rows = TaskChange.objects.filter(owner_id=user.pk, message_id__in=message_ids).values_list("message_id", flat=True)
     return set(rows.distinct())
+
+
+def turns_undone(*, user: AbstractBaseUser, message_ids: list[int]) -> set[int]:
+    """Which of these chat turns stand undone: an undo reverted their batch and no redo (an undo
+    of that undo) has put it back since. A page shows "Undone" on them instead of an Undo button."""
+    if not message_ids:
+        return set()
+    owned = TaskChange.objects.filter(owner_id=user.pk)
+    turn_of = dict(owned.filter(message_id__in=message_ids).values_list("batch", "message_id").distinct())
+    undos = list(owned.filter(reverts__in=list(turn_of)).values_list("reverts", "batch").distinct())
+    if not undos:
+        return set()
+    redone = set(owned.filter(reverts__in=[undo for _, undo in undos]).values_list("reverts", flat=True).distinct())
+    return {turn_of[turn] for turn, undo in undos if undo not in redone}

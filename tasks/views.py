@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,8 @@ def url_template(viewname: str) -> str:
 
 
 HISTORY_SIZE = 20  # of one task, on its edit page
+# The session key of the "Deleted … Undo" offer the list shows once after a delete without JS.
+UNDO_OFFER = "tasks_undo_offer"
 
 
 def _get_task_or_404(request, task_id):
@@ -94,6 +96,7 @@ def _list_context(request, form: TaskForm | None = None) -> dict:
     page = paginator.get_page(request.GET.get("page"))
     return {
         "form": form or TaskForm(),
+        "undo_offer": request.session.pop(UNDO_OFFER, None),
         "page": page,
         "tasks": page.object_list,
         "show": show,
@@ -102,7 +105,13 @@ def _list_context(request, form: TaskForm | None = None) -> dict:
         "views": VIEWS,
         "counts": counts,
         "today": today,
-        "tasks_config": {"urls": {"socket": LIVE_SOCKET_PATH, "task": url_template("task-detail")}},
+        "tasks_config": {
+            "urls": {
+                "socket": LIVE_SOCKET_PATH,
+                "task": url_template("task-detail"),
+                "activityUndo": url_template("activity-undo"),
+            }
+        },
     }
 
 
@@ -161,9 +170,16 @@ def task_toggle_page(request, task_id: int):
 @login_required
 @require_POST
 def task_delete_page(request, task_id: int):
+    """Deletes the task and offers to take it back: the page's script asks for JSON and shows an
+    Undo toast; without it the list shows the offer once, as a form to the activity undo page."""
     task = _get_task_or_404(request, task_id)
-    services.task_delete(user=request.user, task_id=task.pk, source=PAGE)
-    messages.success(request, f"Deleted “{task.title}”.")
+    source = PAGE.one_batch()  # its own batch, so the one entry it writes can be found and undone
+    services.task_delete(user=request.user, task_id=task.pk, source=source)
+    change = selectors.change_of_batch(user=request.user, batch=source.batch)
+    detail = f"Deleted “{task.title}”."
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"detail": detail, "title": task.title, "change_id": change.pk})
+    request.session[UNDO_OFFER] = {"detail": detail, "change_id": change.pk}
     return _back(request)
 
 

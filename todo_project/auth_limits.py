@@ -60,6 +60,12 @@ def login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
         count_hit(_account_counter(username), settings.LOGIN_FAILURE_RATE)
 
 
+def password_check_failed(username: str) -> None:
+    """A wrong current password on the account page (no `authenticate()` there, so no signal):
+    it counts against the account's LOGIN_FAILURE_RATE like a failed log-in."""
+    count_hit(_account_counter(username), settings.LOGIN_FAILURE_RATE)
+
+
 def minutes(wait: int) -> int:
     return max(1, math.ceil(wait / 60))
 

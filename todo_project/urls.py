@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from tasks.api import ActivityViewSet, TaskViewSet
 
-from . import accounts, api_errors
+from . import account_pages, accounts, api_errors
 from .health import health
 
 router = DefaultRouter(trailing_slash=True)
@@ -40,6 +40,9 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup_page, name="signup"),
     path("accounts/login/", accounts.login_page, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account_pages.account_page, name="account"),
+    path("account/password/", account_pages.password_change_page, name="account_password"),
+    path("account/log-out-everywhere/", account_pages.sign_out_everywhere_page, name="account_sign_out_everywhere"),
     path("tasks/", include("tasks.urls")),
     path("chat/", include("chat.urls")),
     path("connections/", include("mcp_door.urls")),

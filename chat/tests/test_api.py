@@ -202,7 +202,7 @@ def test_a_conversation_shows_its_messages_in_order(api_client, user):
         ("assistant", "Added.", "complete"),
     ]
     assert body["earlier_messages"] is False
-    assert set(body["messages"][0]) == {"id", "role", "content", "tool_calls", "status", "created_at", "undoable"}
+    assert set(body["messages"][0]) == {"id", "role", "content", "tool_calls", "status", "created_at", "undoable", "undone"}
 
 
 def test_a_long_conversation_opens_on_its_latest_messages_and_pages_back(api_client, user, settings):

@@ -109,3 +109,20 @@ def test_the_conversation_says_which_replies_can_be_undone_so_a_reloaded_page_of
     assert [(m["role"], m["undoable"]) for m in messages] == [
         ("user", False), ("assistant", True), ("user", False), ("assistant", False)
     ]
+
+
+def test_a_reply_whose_turn_was_undone_says_so_until_a_redo_puts_it_back(user, api_client, monkeypatch):
+    milk, mum = make_task(user, "Buy milk"), make_task(user, "Call mum")
+    turn = _messy_turn(monkeypatch, api_client, milk, mum)
+
+    def undone() -> list[bool]:
+        messages = api_client.get(f"/api/conversations/{turn['conversation_id']}/").json()["messages"]
+        return [m["undone"] for m in messages if m["role"] == "assistant"]
+
+    assert undone() == [False]
+    undo = api_client.post(f"/api/chat/turns/{turn['message_id']}/undo/")
+    assert undo.status_code == 200
+    assert undone() == [True]
+    redo_entry = undo.json()["changes"][0]["change_id"]
+    assert api_client.post(f"/api/activity/{redo_entry}/undo/", {"scope": "batch"}, format="json").status_code == 200
+    assert undone() == [False]

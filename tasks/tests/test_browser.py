@@ -161,6 +161,9 @@ def test_the_pages_follow_the_systems_colour_scheme_and_fit_a_phone(browser_pers
     assert phone.locator(".topbar").bounding_box()["height"] <= 56
     # On a touch screen there is no hover: the row's actions are always there.
     expect(phone.locator(".task-actions").first).to_have_css("opacity", "1")
+    # Priority and Due share a row under the title, boxes level and of one height.
+    priority, due = phone.locator("#id_priority").bounding_box(), phone.locator("#id_due_date").bounding_box()
+    assert abs(priority["y"] - due["y"]) <= 1 and abs(priority["height"] - due["height"]) <= 1, (priority, due)
     screenshot(phone, f"tasks-phone-{scheme}")
     phone.goto("/chat/")
     phone.wait_for_selector('#conn-status[data-state="online"]')
@@ -171,3 +174,55 @@ def test_the_pages_follow_the_systems_colour_scheme_and_fit_a_phone(browser_pers
 def _luminance(css_colour: str) -> float:
     red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css_colour)[:3])
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_deleting_a_task_offers_undo_which_brings_it_back_with_its_id(browser_person, screenshot):
+    from playwright.sync_api import expect
+
+    person = browser_person("dora")
+    page = person.sign_up()
+    add_tasks(person, {"title": "Call the plumber", "priority": "high", "description": "about the sink"}, {"title": "Buy stamps"})
+    before = page.request.get("/api/tasks/").json()["results"]
+    open_tasks(page)
+    page.evaluate("window.__sameDocument = true")
+
+    row = task_item(page, "Call the plumber")
+    row.hover()
+    row.get_by_role("button", name="Delete Call the plumber").click()
+
+    toast = page.locator("#toast")
+    expect(toast).to_be_visible()
+    expect(toast).to_contain_text("Deleted “Call the plumber”.")
+    expect(task_item(page, "Call the plumber")).to_have_count(0)
+    assert [t["title"] for t in page.request.get("/api/tasks/").json()["results"]] == ["Buy stamps"]
+    screenshot(page, "tasks-undo-toast-desktop")
+
+    toast.get_by_role("button", name="Undo").click()
+
+    expect(toast).to_contain_text("Brought back “Call the plumber”.")
+    expect(task_item(page, "Call the plumber")).to_have_count(1)
+    # The same task: id, fields and timestamps as they were.
+    assert page.request.get("/api/tasks/").json()["results"] == before
+    assert page.evaluate("window.__sameDocument") is True
+
+
+def test_without_javascript_a_delete_still_works_and_the_page_offers_undo_as_a_form(browser_person):
+    from playwright.sync_api import expect
+
+    person = browser_person("noor", java_script_enabled=False)
+    page = person.sign_up()
+    add_tasks(person, {"title": "Return the library book", "due_date": "2031-05-04"})
+    before = page.request.get("/api/tasks/").json()["results"]
+    page.goto("/tasks/")
+
+    page.get_by_role("button", name="Delete Return the library book").click()
+
+    toast = page.locator("#toast")
+    expect(toast).to_contain_text("Deleted “Return the library book”.")
+    expect(page.locator(".task")).to_have_count(0)
+    toast.get_by_role("button", name="Undo").click()
+    expect(page.locator(".task-title")).to_have_text(["Return the library book"])
+    assert page.request.get("/api/tasks/").json()["results"] == before
+    # The offer is shown once, not on every later visit.
+    page.goto("/tasks/")
+    expect(page.locator("#toast")).to_be_hidden()

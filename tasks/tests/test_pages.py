@@ -200,6 +200,46 @@ def test_deleting_a_task(browser, user):
     assert not Task.objects.filter(pk=task.pk).exists()
 
 
+def test_after_a_delete_the_list_offers_undo_once_and_the_undo_brings_the_task_back(browser, user):
+    task = make_task(user, "Doomed", description="keep me", priority="high")
+    before = Task.objects.filter(pk=task.pk).values().get()
+    post(browser, f"/tasks/{task.pk}/delete/", {"show": "pending"})
+
+    html = browser.get("/tasks/?show=pending").content.decode()
+    assert "Deleted “Doomed”." in html
+    undo_url = re.search(r'action="(/tasks/activity/\d+/undo/)"', html).group(1)
+    assert "Deleted “Doomed”." not in browser.get("/tasks/").content.decode()  # shown once
+
+    response = post(browser, undo_url, {"scope": "entry", "next": "/tasks/?show=pending"})
+    assert response.status_code == 302 and response["Location"] == "/tasks/?show=pending"
+    assert Task.objects.filter(pk=task.pk).values().get() == before
+
+
+def test_the_page_script_deletes_with_json_naming_the_change_to_undo(browser, user, api_client):
+    task = make_task(user, "Doomed")
+    response = browser.post(
+        f"/tasks/{task.pk}/delete/", {"csrfmiddlewaretoken": csrf(browser)}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["detail"] == "Deleted “Doomed”." and body["title"] == "Doomed"
+    assert not Task.objects.filter(pk=task.pk).exists()
+    # The change it names is the page's delete, and the API's undo of it brings the task back.
+    change = api_client.get(f"/api/activity/{body['change_id']}/").json()
+    assert (change["action"], change["door"], change["task_id"]) == ("deleted", "page", task.pk)
+    assert api_client.post(f"/api/activity/{body['change_id']}/undo/", {"scope": "entry"}, format="json").status_code == 200
+    assert Task.objects.filter(pk=task.pk, title="Doomed").exists()
+
+
+def test_a_paged_list_shows_page_links_and_no_template_comment(browser, user):
+    from tasks.views import PAGE_SIZE
+
+    Task.objects.bulk_create(Task(owner=user, title=f"Errand {n}") for n in range(PAGE_SIZE + 1))
+    html = browser.get("/tasks/").content.decode()
+    assert "Page 1 of 2" in html
+    assert "{#" not in html and "#}" not in html
+
+
 @pytest.mark.parametrize("action", ["edit", "toggle", "delete"])
 def test_another_users_task_is_not_found_on_every_page_and_unchanged(browser, other_user, action):
     theirs = make_task(other_user, "Secret")

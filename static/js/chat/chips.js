@@ -54,7 +54,60 @@ const DONE_WORDS = {
   delete_completed_tasks: (args, output) => `Deleted ${plural(output.count || 0, "completed task", "completed tasks")}`,
   delete_all_tasks: (args, output) => `Deleted ${plural(output.count || 0, "task", "tasks")}`,
   list_tasks: listWords,
+  undo_last_turn: (args, output) => `Undid the last change${changesWords(output.changes) ? `: ${changesWords(output.changes)}` : ""}`,
 };
+
+// What an undo did to each task, by the journal action it recorded (tasks.undo).
+const UNDONE_ACTION_WORDS = {
+  created: "brought back",
+  deleted: "removed",
+  completed: "marked done",
+  reopened: "reopened",
+  updated: "put back",
+};
+
+/** An undo's changes ([{title, action}]) in words: "brought back “Call mum”, removed “Bread”". */
+export function changesWords(changes) {
+  const groups = new Map();
+  (changes || []).forEach((change) => {
+    const verb = UNDONE_ACTION_WORDS[change.action] || "changed";
+    if (!groups.has(verb)) groups.set(verb, []);
+    groups.get(verb).push(quoted(change.title));
+  });
+  return [...groups].map(([verb, titles]) => `${verb} ${titles.join(", ")}`).join("; ");
+}
+
+// What undoing a turn will do about each of its calls that changed tasks (the chips' own words
+// turned round); calls that changed nothing (a listing, a failure, a question) are absent.
+const UNDO_WORDS = {
+  add_task: (args, output) => ["remove", taskName(args, output)],
+  complete_task: (args, output) => output.status === "already_completed" ? null : ["reopen", taskName(args, output)],
+  reopen_task: (args, output) => output.status === "already_pending" ? null : ["mark done again", taskName(args, output)],
+  update_task: (args, output) => ["put back", taskName({ task_id: args.task_id }, output)],
+  delete_task: (args, output) => ["bring back", taskName(args, output)],
+  delete_completed_tasks: (args, output) => (output.count ? ["bring back", plural(output.count, "completed task", "completed tasks")] : null),
+  delete_all_tasks: (args, output) => (output.count ? ["bring back", plural(output.count, "task", "tasks")] : null),
+  undo_last_turn: () => ["redo", "what it undid"],
+};
+
+/** [verb, what] for what undoing this call will do, or null when it changed nothing. */
+export function undoWords(name, args, output) {
+  if (chipFailed(output) || chipAsking(output) || !output || typeof output !== "object") return null;
+  const words = UNDO_WORDS[name];
+  return words ? words(args || {}, output) : null;
+}
+
+/** The sentence for a whole turn's undo: "Undo will remove “Bread”, “Eggs”; bring back “Call mum”". */
+export function undoSentence(calls) {
+  const groups = new Map();
+  calls.forEach(({ name, args, output }) => {
+    const words = undoWords(name, args, output);
+    if (!words) return;
+    if (!groups.has(words[0])) groups.set(words[0], []);
+    groups.get(words[0]).push(words[1]);
+  });
+  return [...groups].map(([verb, what]) => `${verb} ${what.join(", ")}`).join("; ");
+}
 
 const RUNNING_WORDS = {
   add_task: (args) => `Adding ${taskName(args)}…`,
@@ -63,6 +116,7 @@ const RUNNING_WORDS = {
   update_task: (args) => `Updating ${taskName({ task_id: args.task_id })}…`,
   delete_task: (args) => `Deleting ${taskName(args)}…`,
   list_tasks: () => "Looking at your tasks…",
+  undo_last_turn: () => "Undoing the last change…",
 };
 
 export function chipFailed(output) {

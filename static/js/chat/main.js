@@ -2,6 +2,7 @@
  * the composer and the live task list. URLs and limits come from the page (json_script
  * "chat-config"); model text is only ever set through textContent (see markdown.js). */
 
+import { api, urlFor } from "../api.js";
 import { browserTimezone, byId, createAnnouncer, el, enableScriptedControls, pageData, uuid } from "../dom.js";
 import { LiveSocket } from "../socket.js";
 import { createConversations } from "./conversations.js";
@@ -47,7 +48,9 @@ function showNotice(message) {
   noticeTimer = window.setTimeout(() => { notice.hidden = true; }, 6000);
 }
 
-const thread = createThread({ thread: byId("thread"), messagesEl, welcome });
+// Undo of a turn goes through the API; the side panel follows from the tasks.changed frames.
+const undoTurn = (messageId) => api("POST", urlFor(config.urls.turnUndo, messageId));
+const thread = createThread({ thread: byId("thread"), messagesEl, welcome, undoTurn });
 const tasks = createTaskPanel({ root: app, urls: config.urls, announce, showNotice });
 const conversations = createConversations({
   urls: config.urls,
@@ -185,6 +188,7 @@ function onFrame(frame) {
       if (streaming) streaming.view.toolResult(frame.name, frame.output);
       break;
     case "turn.end":
+      if (streaming && frame.undoable) streaming.view.offerUndo(frame.message_id);
       endTurn(frame.status);
       conversations.load();
       break;

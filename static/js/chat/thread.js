@@ -3,9 +3,11 @@
 
 import { el } from "../dom.js";
 import { render } from "../markdown.js";
-import { rawCall, resultWords, runningWords, titlesIn } from "./chips.js";
+import { changesWords, rawCall, resultWords, runningWords, titlesIn, undoSentence, undoWords } from "./chips.js";
 
-export function createThread({ thread, messagesEl, welcome }) {
+/** `undoTurn(messageId)` takes back an agent turn's task changes (the API's answer, or throws
+ * its ApiError): the thread offers it under every reply whose turn changed tasks. */
+export function createThread({ thread, messagesEl, welcome, undoTurn }) {
   function nearBottom() {
     return thread.scrollHeight - thread.scrollTop - thread.clientHeight < 120;
   }
@@ -48,7 +50,7 @@ export function createThread({ thread, messagesEl, welcome }) {
     li.appendChild(body);
     messagesEl.appendChild(li);
     scrollToBottom(true);
-    return new AssistantMessage({ li, bubble, typing, chips, note, nearBottom, scrollToBottom });
+    return new AssistantMessage({ li, body, bubble, typing, chips, note, nearBottom, scrollToBottom, undoTurn });
   }
 
   function renderSaved(message) {
@@ -60,6 +62,7 @@ export function createThread({ thread, messagesEl, welcome }) {
     view.setText(message.content);
     (message.tool_calls || []).forEach((call) => view.addToolCall(call.name, call.arguments, call.output, true));
     view.finish(message.status);
+    if (message.undoable) view.offerUndo(message.id, { undone: message.undone });
   }
 
   function clear() {
@@ -73,6 +76,7 @@ export function createThread({ thread, messagesEl, welcome }) {
 class AssistantMessage {
   constructor(parts) {
     Object.assign(this, parts);
+    this.undoBar = null;
     this.text = "";
     this.waiting = [];
     this.titles = new Set(); // task titles the tools named: shown as written, never as markdown
@@ -132,7 +136,69 @@ class AssistantMessage {
     chip.querySelector(".chip-icon").textContent = { failed: "✗", asking: "?", ok: "✓" }[state];
     chip.querySelector(".chip-label").textContent = words;
     chip.querySelector(".chip-raw").textContent = rawCall(name, chip.toolArguments, output);
+    chip.toolOutput = output;
     this.learnTitles(chip.toolArguments, output);
+  }
+
+  /** The calls that changed tasks, each chip saying what undo will do about it. */
+  undoableChips() {
+    return [...this.chips.children].filter((chip) => undoWords(chip.dataset.name, chip.toolArguments, chip.toolOutput));
+  }
+
+  /** An "Undo" control under a reply whose turn changed tasks (turn.end `undoable`, or a saved
+   * message's `undoable`): it names what it will take back, then says "Undone" or why not. */
+  offerUndo(messageId, { undone = false } = {}) {
+    if (this.undoBar || !this.undoTurn) return;
+    const chips = this.undoableChips();
+    const calls = chips.map((chip) => ({ name: chip.dataset.name, args: chip.toolArguments, output: chip.toolOutput }));
+    chips.forEach((chip) => {
+      const [verb, what] = undoWords(chip.dataset.name, chip.toolArguments, chip.toolOutput);
+      chip.classList.add("will-undo");
+      chip.querySelector("summary").title = `Undo would ${verb} ${what}`;
+    });
+    const bar = el("div", "undo-bar");
+    const button = el("button", "undo-button", "↶ Undo");
+    button.type = "button";
+    const sentence = undoSentence(calls);
+    const what = el("span", "undo-what", sentence ? `Takes back this turn: ${sentence}.` : "Takes back this turn's changes.");
+    button.setAttribute("aria-label", sentence ? `Undo this turn: ${sentence}` : "Undo this turn");
+    bar.append(button, what);
+    this.note.before(bar);
+    this.undoBar = bar;
+    button.addEventListener("click", () => this.undo(messageId, { button, what, chips }));
+    // A saved turn already taken back (the Activity page can redo it).
+    if (undone) this.markUndone(button, chips, "Its changes were taken back.");
+  }
+
+  async undo(messageId, { button, what, chips }) {
+    button.disabled = true;
+    button.textContent = "Undoing…";
+    this.undoBar.classList.remove("error");
+    try {
+      const result = await this.undoTurn(messageId);
+      const words = changesWords(result.changes);
+      // The state says "Undone"; the sentence says what came back ("Removed “Bread”; brought back …").
+      this.markUndone(button, chips, words ? `${words.charAt(0).toUpperCase()}${words.slice(1)}.` : "");
+    } catch (err) {
+      if (err.code === "already_undone") {
+        this.markUndone(button, chips, err.message);
+        return;
+      }
+      // A conflict changes nothing: the API names the tasks that changed since.
+      button.disabled = false;
+      button.textContent = "↶ Undo";
+      what.textContent = err.message || "Could not undo.";
+      this.undoBar.classList.add("error");
+      what.setAttribute("role", "alert");
+    }
+  }
+
+  markUndone(button, chips, sentence) {
+    const state = el("span", "undo-state", "Undone");
+    button.replaceWith(state);
+    this.undoBar.querySelector(".undo-what").textContent = sentence;
+    this.undoBar.classList.add("done");
+    chips.forEach((chip) => chip.classList.add("undone"));
   }
 
   showNote(message, kind) {

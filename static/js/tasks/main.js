@@ -1,9 +1,10 @@
 /* The task list page: follows tasks.changed over the websocket (a change made in chat, in
- * another tab or by another door shows without a reload) and renames a task in place.
+ * another tab or by another door shows without a reload), renames a task in place, and deletes
+ * in place with an "Undo" toast (the journal's undo of that one change).
  * The page works without it: every control is also a plain form or link. */
 
 import { api, urlFor } from "../api.js";
-import { byId, createAnnouncer, pageData } from "../dom.js";
+import { byId, createAnnouncer, el, pageData } from "../dom.js";
 import { editInPlace, saveError } from "../inline_edit.js";
 import { LiveSocket } from "../socket.js";
 
@@ -34,7 +35,70 @@ async function refresh() {
       const freshViews = fresh.getElementById("task-views");
       if (freshResults && !editing) results.replaceChildren(...freshResults.childNodes);
       if (freshViews) views.replaceChildren(...freshViews.childNodes);
-      prepareTitles();
+      // ---------- delete, with Undo ------------------------------------------------------------------
+
+const toast = byId("toast");
+const TOAST_MS = 10000;
+let toastTimer = null;
+
+/** Shows `text` in the toast, with an action button when `action` is {label, run}. */
+function showToast(text, action) {
+  window.clearTimeout(toastTimer);
+  toast.replaceChildren(el("span", "toast-text", text));
+  if (action) {
+    const button = el("button", "toast-action", action.label);
+    button.type = "button";
+    button.addEventListener("click", action.run, { once: true });
+    toast.appendChild(button);
+  }
+  toast.hidden = false;
+  toastTimer = window.setTimeout(() => { toast.hidden = true; }, TOAST_MS);
+}
+
+async function undoDelete(deleted) {
+  showToast(`Bringing back “${deleted.title}”…`);
+  try {
+    await api("POST", urlFor(config.urls.activityUndo, deleted.change_id), { scope: "entry" });
+    showToast(`Brought back “${deleted.title}”.`);
+  } catch (err) {
+    // A conflict changes nothing; the API's sentence names what changed since.
+    showToast(err.message || "Could not undo.");
+  }
+  refresh();
+}
+
+async function deleteInPlace(form) {
+  const item = form.closest(".task");
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    const res = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!res.ok) throw new Error(res.status === 404 ? "That task is already gone." : `Could not delete it (${res.status}).`);
+    const deleted = await res.json();
+    if (item) item.remove();
+    showToast(deleted.detail, { label: "Undo", run: () => undoDelete(deleted) });
+  } catch (err) {
+    button.disabled = false;
+    showToast(err.message);
+  }
+  refresh();
+}
+
+results.addEventListener("submit", (event) => {
+  const form = event.target.closest(".delete-form");
+  if (!form) return;
+  event.preventDefault();
+  deleteInPlace(form);
+});
+
+if (!toast.hidden) toastTimer = window.setTimeout(() => { toast.hidden = true; }, TOAST_MS);
+
+prepareTitles();
     }
   } catch (e) {
     // The next change or reconnect tries again.
@@ -103,5 +167,68 @@ results.addEventListener("keydown", (event) => {
     startRename(title);
   }
 });
+
+// ---------- delete, with Undo ------------------------------------------------------------------
+
+const toast = byId("toast");
+const TOAST_MS = 10000;
+let toastTimer = null;
+
+/** Shows `text` in the toast, with an action button when `action` is {label, run}. */
+function showToast(text, action) {
+  window.clearTimeout(toastTimer);
+  toast.replaceChildren(el("span", "toast-text", text));
+  if (action) {
+    const button = el("button", "toast-action", action.label);
+    button.type = "button";
+    button.addEventListener("click", action.run, { once: true });
+    toast.appendChild(button);
+  }
+  toast.hidden = false;
+  toastTimer = window.setTimeout(() => { toast.hidden = true; }, TOAST_MS);
+}
+
+async function undoDelete(deleted) {
+  showToast(`Bringing back “${deleted.title}”…`);
+  try {
+    await api("POST", urlFor(config.urls.activityUndo, deleted.change_id), { scope: "entry" });
+    showToast(`Brought back “${deleted.title}”.`);
+  } catch (err) {
+    // A conflict changes nothing; the API's sentence names what changed since.
+    showToast(err.message || "Could not undo.");
+  }
+  refresh();
+}
+
+async function deleteInPlace(form) {
+  const item = form.closest(".task");
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    const res = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!res.ok) throw new Error(res.status === 404 ? "That task is already gone." : `Could not delete it (${res.status}).`);
+    const deleted = await res.json();
+    if (item) item.remove();
+    showToast(deleted.detail, { label: "Undo", run: () => undoDelete(deleted) });
+  } catch (err) {
+    button.disabled = false;
+    showToast(err.message);
+  }
+  refresh();
+}
+
+results.addEventListener("submit", (event) => {
+  const form = event.target.closest(".delete-form");
+  if (!form) return;
+  event.preventDefault();
+  deleteInPlace(form);
+});
+
+if (!toast.hidden) toastTimer = window.setTimeout(() => { toast.hidden = true; }, TOAST_MS);
 
 prepareTitles();
