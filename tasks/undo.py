@@ -63,8 +63,11 @@ class UndoResult:
     batch: uuid.UUID
     changes: list[dict[str, Any]] = field(default_factory=list)  # {task_id, title, action, change_id}
 
+    # What each of the undo's own actions means to a person reading "Undone: ...".
+    _IN_WORDS = {"created": "brought back", "deleted": "removed", "updated": "put back", "completed": "marked done again", "reopened": "reopened"}
+
     def summary(self) -> str:
-        return "; ".join(f"{c['action']} “{c['title']}”" for c in self.changes)
+        return "; ".join(f"{self._IN_WORDS.get(c['action'], c['action'])} “{c['title']}”" for c in self.changes)
 
 
 # --- services ---

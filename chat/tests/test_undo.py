@@ -40,7 +40,7 @@ def test_undo_of_a_turn_puts_the_list_back_exactly_and_can_be_redone(user, api_c
 
     assert response.status_code == 200, response.json()
     assert _tasks(user) == before
-    assert "created “Call mum”" in response.json()["detail"] and "deleted “Bread”" in response.json()["detail"]
+    assert "brought back “Call mum”" in response.json()["detail"] and "removed “Bread”" in response.json()["detail"]
     redo = api_client.post(f"/api/activity/{response.json()['changes'][0]['change_id']}/undo/", {"scope": "batch"}, format="json")
     assert redo.status_code == 200
     assert [(t["id"], t["title"], t["completed"]) for t in _tasks(user)] == after_turn

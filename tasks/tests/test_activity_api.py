@@ -75,7 +75,7 @@ def test_undo_of_a_deletion_brings_the_task_back_with_its_id_and_says_so(user, a
     response = api_client.post(f"/api/activity/{deletion.pk}/undo/", {}, format="json")
 
     assert response.status_code == 200
-    assert response.json()["detail"] == "Undone: created “Buy milk”."
+    assert response.json()["detail"] == "Undone: brought back “Buy milk”."
     assert api_client.get(f"/api/tasks/{task.pk}/").json() == before
 
 

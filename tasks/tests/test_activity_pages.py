@@ -44,7 +44,7 @@ def test_undo_from_the_activity_page_brings_a_deleted_task_back(page_client, use
     response = page_client.post(reverse("tasks:activity-undo", args=[deletion.pk]), {"scope": "entry"}, follow=True)
 
     assert Task.objects.filter(pk=task.pk, title="Buy milk").exists()
-    assert "Undone: created “Buy milk”." in response.content.decode()
+    assert "Undone: brought back “Buy milk”." in response.content.decode()
 
 
 def test_a_conflicting_undo_from_the_page_says_which_task_and_changes_nothing(page_client, user):
