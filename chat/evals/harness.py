@@ -5,7 +5,7 @@ Each case gets a throwaway user, its setup tasks, then its messages, one turn ea
 user is deleted afterwards (tasks and conversations go with it), so running the eval against
 the development database leaves no trace.
 
-Case format (cases.json):
+Case format (cases.json, conversation.json):
   {"id": "...", "setup": [{"title", "completed"?, "priority"?, "due"?: "+1d", "description"?}],
    "turns": [{"say": "...", "reply_contains"?: [...], "reply_excludes"?: [...]}],
    "expect": {"tasks": [{"title", "completed"?, "priority"?, "due"?, "description_contains"?}],
@@ -39,6 +39,9 @@ from django.contrib.auth import get_user_model
 from core import dates
 
 CASES_PATH = Path(__file__).with_name("cases.json")
+# The public eval: the first cases, then the conversational families of issue 22 (several tasks by
+# reference, questions about one task, pleasantries, other languages...), kept in their own file.
+PUBLIC_CASE_FILES = (CASES_PATH, Path(__file__).with_name("conversation.json"))
 EVAL_TIMEZONE = "UTC"
 _WEEKDAY = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -56,7 +59,10 @@ class CaseResult:
 
 
 def load_cases(path: Path | None = None) -> list[dict[str, Any]]:
-    return json.loads((path or CASES_PATH).read_text(encoding="utf-8"))
+    """One case file, or by default every public one."""
+    if path is not None:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    return [case for public in PUBLIC_CASE_FILES for case in json.loads(public.read_text(encoding="utf-8"))]
 
 
 def resolve_due(spec: Any, today: date) -> date | None:
