@@ -12,7 +12,8 @@ _PREFIX = re.compile(
     r"right|great|cool|wait|hmm+|ah|yes|yeah|yep|sorry|btw|and\s+then|after\s+that|next|finally|lastly|first|firstly|"
     r"secondly|thanks|thank\s+you|perfect|awesome|nice|good|plus|oh\s+and|ah\s+and|one\s+more\s+thing|"
     r"on\s+second\s+thought|scratch\s+that|argh+|ugh+|urgh+|gah+|damn|dang|darn|geez|jeez|sigh|man|"
-    r"gosh|blimey|crikey|dammit|anyway|anyways|by\s+the\s+way)\b[,!.:;]?\s*)+"
+    r"gosh|blimey|crikey|dammit|anyway|anyways|by\s+the\s+way|honestly|seriously|frankly|literally|tbh|lol|"
+    r"to\s+be\s+honest)\b[,!.:;]?\s*)+"
 )
 _POLITE = re.compile(
     r"^(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|kindly\s+|also\s+|just\s+|maybe\s+)*|"

@@ -20,7 +20,7 @@ _LIST_START = re.compile(
 _TASKISH = re.compile(
     r"\b(?:tasks?|todos?|to-?dos?|list|lists|items?|things|stuff|anything|everything|left|pending|due|overdue|late|done|completed|"
     r"finished|finish|complete|urgent|priority|important|agenda|plate|remaining|open|upcoming|coming\s+up|today|tomorrow|this\s+week|schedule|do|"
-    r"outstanding|missed|behind|summary|overview|status|progress|ticked|checked|crossed|accomplish\w*|achieve\w*|"
+    r"outstanding|missed|behind|summary|overview|status|progress|ticked|checked|crossed|(?:tick|check|cross)\s+off|accomplish\w*|achieve\w*|"
     r"(?:get|got)\s+(?:done|through|finished))\b"
 )
 
@@ -86,7 +86,7 @@ def _read_list(match: re.Match[str], reading: Reading) -> Action | None:
     # status
     pending_words = re.search(r"\b(?:not\s+(?:yet\s+)?(?:done|completed|finished)|left|remaining|pending|open|to\s+do|outstanding|incomplete|unfinished|still)\b", work)
     done_words = re.search(
-        r"\b(?:completed|done|finished|checked\s+off|ticked\s+off|crossed\s+off|did\s+i\s+(?:do|finish|complete)|accomplish\w*|achieve\w*|"
+        r"\b(?:completed|done|finished|(?:check|checked|tick|ticked|cross|crossed)\s+off|did\s+i\s+(?:do|finish|complete)|accomplish\w*|achieve\w*|"
         r"complete|(?:get|got)\s+through)\b",
         work,
     )

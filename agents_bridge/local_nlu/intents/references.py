@@ -14,7 +14,7 @@ _SINGLE_PRONOUNS = re.compile(
     r"that\s+last\s+one|the\s+last\s+task|the\s+new\s+one|the\s+one\s+i\s+just\s+added|the\s+one\s+you\s+just\s+added)"
 )
 _MANY_PRONOUNS = re.compile(
-    r"(?:them|they|those|these|both|all\s+(?:of\s+)?(?:the\s+)?(?:two|three|four|five)(?:\s+of\s+them)?|all\s+of\s+them|them\s+all|both\s+of\s+them|them\s+both|all\s+(?:the\s+)?(?:two|three|four|five)|"
+    r"(?:them|they|those|these|both|(?:both|all|each)\s+of\s+(?:them|those|these)(?:\s+(?:tasks|ones|two|three))?|all\s+(?:of\s+)?(?:the\s+)?(?:two|three|four|five)(?:\s+of\s+them)?|all\s+of\s+them|them\s+all|both\s+of\s+them|them\s+both|all\s+(?:the\s+)?(?:two|three|four|five)|"
     r"the\s+(?:two|three|four|five)(?:\s+(?:of\s+them|tasks|ones))?|those\s+(?:tasks|ones|two|three)|these\s+(?:tasks|ones|two|three)|"
     r"each\s+of\s+them|all\s+(?:of\s+)?(?:those|these)(?:\s+tasks)?|all\s+those|all\s+these|the\s+tasks|all|every\s+one\s+of\s+them|"
     r"everything(?:\s+on\s+(?:my|the)\s+list)?|all\s+(?:of\s+)?(?:my|the)\s+(?:tasks|todos)|all\s+tasks|every\s+(?:single\s+)?task)"
