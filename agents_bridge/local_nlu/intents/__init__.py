@@ -46,7 +46,7 @@ CLAUSE_RULES = [
     talk.UNDO,
     *state.BULK,
     add.ADD_COMMAND,
-    add.INTENT,
+    *add.INTENT,
     *listing.ASK_ABOUT,
     *update.RULES,
     add.NEED_TO,

@@ -10,7 +10,7 @@ import re
 from core import dates
 from ..text import PLACEHOLDER_RE, as_title, restore_quotes, squash
 from .actions import Action, AddItem, Clause, Clock
-from .rules import Reading, rule
+from .rules import Reading, rule, rules_for
 from .vocabulary import TODO_VERBS, find_priorities, is_pleasantry, priority_word
 
 _ADD_LEAD = re.compile(
@@ -243,11 +243,14 @@ def _intent(match: re.Match[str], reading: Reading) -> Action | None:
     return Action("offer_add", items=items)
 
 
-INTENT = rule(
-    "intent",
+_INTENT_LEAD = (
     r"^(?:i|we)(?:'ve|'d|\s+have)?\s+(?:(?:always|keep|never|totally|completely|often|sometimes|constantly|still|just|really|so|"
     r"forever|been|literally|seriously|honestly|also|do|did)\s+)*"
-    r"(?:forget(?:ting)?|forgot|remember|(?:never|don't|can't|cannot|can\s+never|never\s+seem\s+to)\s+remember|"
-    r"wish\s+(?:i|we)(?:'d|\s+would|\s+could)?\s+remember(?:ed)?|putting\s+off|put\s+off|meaning|meant)\s+(?:to\s+|about\s+)?(?P<task>\w.*)$",
+)
+# "I always forget my keys" names no task: only "forget to ..." and "putting off <doing> ..." do.
+INTENT = rules_for(
     _intent,
+    intent_to=_INTENT_LEAD + r"(?:forget(?:ting)?|forgot|remember|(?:never|don't|can't|cannot|can\s+never|never\s+seem\s+to)\s+remember|"
+    r"wish\s+(?:i|we)(?:'d|\s+would|\s+could)?\s+remember(?:ed)?|meaning|meant)\s+to\s+(?P<task>\w.*)$",
+    intent_put_off=_INTENT_LEAD + r"(?:putting\s+off|put\s+off)\s+(?P<task>[a-z]+ing\b.*)$",
 )

@@ -163,6 +163,7 @@ ASK_ABOUT = [
         when_is=r"^when(?:'s|\s+is|\s+are|\s+was|\s+were|'re)\s+(?P<ref>.+?)(?:\s+(?:due|scheduled|happening|set\s+for|planned|supposed\s+to\s+happen))?$",
         when_do_i=r"^when\s+(?:do|did|should|must|can|will)\s+(?:i|we)\s+(?:have\s+to\s+|need\s+to\s+|got\s+to\s+|get\s+to\s+)?(?P<ref>.+?)(?:\s+by)?$",
         when_am_i=r"^when\s+(?:am\s+i|are\s+we)\s+(?:supposed|meant|due|scheduled|planning|going)\s+to\s+(?P<ref>.+)$",
+        when_does=r"^when\s+(?:does|do|will)\s+(?P<ref>.+?)\s+(?:expire|run\s+out|end|start|happen|close|need\s+to\s+be\s+(?:done|finished|paid|sent)|have\s+to\s+be\s+(?:done|finished|paid|sent))$",
         due_date_of=r"^(?:what(?:'s|\s+is)\s+)?(?:the\s+)?(?:due\s+date|deadline|date)\s+(?:for|of|on)\s+(?P<ref>.+)$",
         is_due=r"^(?:is|are)\s+(?P<ref>.+?)\s+due(?:\s+.+)?$",
     ),

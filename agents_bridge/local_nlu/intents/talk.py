@@ -59,7 +59,8 @@ _FOREIGN_WORDS = frozenset(
     acheter supprime montre mes tâches tâche appeler rendez-vous
     ricordami aggiungi di il chiamare mamma domani oggi cosa devo fare mia mio compra della comprare cancella mostra
     lembre lembre-me lembrar adicione adiciona conta água hoje amanhã minha meu tarefa tarefas ligar
-    voeg toe boodschappen doen herinner mij vandaag het een mijn taak taken van morgen""".split()
+    voeg toe boodschappen doen herinner mij vandaag het een mijn taak taken van morgen
+    la el un una ein eine einen schreib schreibe erinnerung mesa""".split()
 )
 # Words that only an English sentence has (words shared with those languages, like "a", "me"
 # or "do", are left out of both lists).
@@ -80,12 +81,12 @@ def other_language(low: str) -> bool:
     letters = [c for c in low if c.isalpha()]
     if letters and sum(1 for c in letters if _NON_LATIN.match(c)) > len(letters) / 2:
         return True
-    words = re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", low)
+    words = sorted(set(re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", low)))  # each word once: "la la land"
     if not words:
         return False
     english = sum(1 for w in words if w in _ENGLISH_WORDS)
     foreign = sum(1 for w in words if w in _FOREIGN_WORDS or any(p in _FOREIGN_WORDS for p in re.split(r"['-]", w)))
-    return english == 0 and (foreign >= 2 or (foreign == 1 and len(words) == 1 and words[0] not in _GREETING_WORDS))
+    return english == 0 and (foreign >= 2 or (foreign == 1 and len(words) == 1 and words[0] not in _GREETING_WORDS and words[0] not in ("la", "el", "un")))
 
 
 _GREETING_WORDS = frozenset({"hola", "bonjour", "salut", "hallo", "ciao", "olá"})

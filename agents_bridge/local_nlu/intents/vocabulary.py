@@ -12,7 +12,10 @@ PLEASANTRY = (
     r"(?:much|really|greatly|very\s+much)\s+appreciated|(?:i\s+)?(?:really\s+|truly\s+)?appreciate\s+(?:it|that|this|you)(?:\s+a\s+lot)?|"
     r"(?:that|this|it)(?:\s+would|'d|\s+will|'ll)\s+be\s+(?:great|lovely|awesome|amazing|perfect|brilliant|fab|fantastic|super|helpful|nice)|"
     r"you'?re\s+(?:a\s+star|the\s+best|a\s+lifesaver|a\s+gem|awesome|amazing|great|brilliant)|you\s+rock|bless\s+(?:you|ya)|"
-    r"please|pls|plz|kindly|if\s+you\s+(?:can|could|don'?t\s+mind|would|wouldn'?t\s+mind)|when\s+you\s+(?:can|get\s+a\s+chance)"
+    r"please|pls|plz|kindly|if\s+you\s+(?:can|could|don'?t\s+mind|would|wouldn'?t\s+mind)|when\s+you\s+(?:can|get\s+a\s+chance)|"
+    # closings: "that's all for now", "bye"
+    r"(?:that'?s|that\s+is|that'?ll\s+be)\s+(?:all|it|everything)(?:\s+for\s+(?:now|today))?|(?:good)?bye(?:\s+for\s+now)?|"
+    r"see\s+(?:you|ya)(?:\s+later)?|nothing\s+else|all\s+good"
 )
 PLEASANTRY_RE = re.compile(r"(?:" + PLEASANTRY + r")(?:\s*[,!.]+\s*(?:" + PLEASANTRY + r"))*[\s!.,:)]*")
 
