@@ -28,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 from . import providers
 from .agent import todo_agent
 from .context import AnswersOpenQuestions, TodoContext
+from .tool_arguments import tool_not_found_message
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,19 @@ def parse_json(raw: Any) -> Any:
         return raw
 
 
+def run_config(model: Model) -> RunConfig:
+    """How every turn runs, whichever model answers."""
+    return RunConfig(
+        model=model,
+        tracing_disabled=providers.tracing_disabled(),
+        workflow_name="todo chat turn",
+        # A call to a tool the agent lacks is answered to the model, which can correct itself
+        # (tool_arguments does the same for arguments a tool cannot use).
+        tool_not_found_behavior="return_error_to_model",
+        tool_error_formatter=tool_not_found_message([tool.name for tool in todo_agent().tools]),
+    )
+
+
 async def stream_turn(
     *,
     history: list[dict[str, str]],
@@ -82,7 +96,7 @@ async def stream_turn(
         input=history_items(history, user_text),
         context=context,
         max_turns=settings.AGENT_MAX_TURNS,
-        run_config=RunConfig(model=model, tracing_disabled=providers.tracing_disabled(), workflow_name="todo chat turn"),
+        run_config=run_config(model),
     )
     events = result.stream_events()
     deadline = asyncio.get_running_loop().time() + settings.AGENT_TIMEOUT_S
@@ -121,6 +135,10 @@ async def stream_turn(
         logger.warning("model provider rate limit", exc_info=exc)
         raise AgentRunError(PROVIDER_ERROR, "The model provider is busy (rate limited). Please try again shortly.") from exc
     except openai.APIConnectionError as exc:
+        if streamed_text or said_something or tool_names:
+            # It answered, then the connection dropped: what was shown and done so far is kept.
+            logger.warning("model provider connection dropped mid-answer", exc_info=exc)
+            raise AgentRunError(PROVIDER_ERROR, "The model's answer was cut off before it finished. Please try again.") from exc
         logger.warning("model provider unreachable", exc_info=exc)
         raise AgentRunError(PROVIDER_ERROR, "The model provider could not be reached. Please try again.") from exc
     except openai.OpenAIError as exc:

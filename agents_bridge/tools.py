@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
+from agents.exceptions import ModelBehaviorError
 from django.core.exceptions import ValidationError
 
 from tasks import selectors, services, undo
@@ -24,6 +25,7 @@ from core.db import orm_unit
 from . import confirmation
 from .confirmation import NEEDS_CONFIRMATION
 from .context import TodoContext
+from .tool_arguments import INVALID_ARGUMENTS, checked, problem_answer
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,10 @@ def _failure(tool_name: str) -> Callable[[RunContextWrapper[Any], Exception], st
     """A failure_error_function: log the real exception, tell the model a safe sentence."""
 
     def handle(ctx: RunContextWrapper[Any], error: Exception) -> str:
+        if isinstance(error, ModelBehaviorError):
+            # The model's arguments, not the server (tool_arguments reads most of these first).
+            logger.info("model sent unusable tool arguments", extra={"tool": tool_name})
+            return problem_answer(INVALID_ARGUMENTS, f"{tool_name} was not run: its arguments could not be used. Nothing was changed; call it again with arguments that follow its schema.")
         logger.error("agent tool failed", exc_info=error, extra={"tool": tool_name})
         return _json(_error("failed", f"{tool_name} failed because of a server problem; nothing was changed. Tell the user to try again."))
 
@@ -82,7 +88,13 @@ def _failure(tool_name: str) -> Callable[[RunContextWrapper[Any], Exception], st
 
 
 def _tool(name: str) -> Callable[[Callable[..., Any]], FunctionTool]:
-    return function_tool(failure_error_function=_failure(name))
+    """A function tool whose arguments are read by tool_arguments first (a null for an optional
+    argument is "not given"; unusable arguments are answered to the model, not run)."""
+
+    def make(func: Callable[..., Any]) -> FunctionTool:
+        return checked(function_tool(failure_error_function=_failure(name))(func), func)
+
+    return make
 
 
 # --- the units: each tool's rules, shared by every door ---

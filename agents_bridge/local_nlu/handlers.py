@@ -305,7 +305,60 @@ def do_talk(action: Action, env: TurnState) -> Generator[Any, Any, str]:
     return SMALL_TALK.get(action.topic or "", SMALL_TALK["empty"])
 
 
+def _do_ask(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    """A question about one task ("when's the vet appointment?", "is the rent paid?"), from the list."""
+    resolved = yield from resolve_all(action.refs, env, None)
+    tasks = resolved.tasks or resolved.choices
+    if not tasks:
+        return resolved.problem or "I couldn't find that task."
+    # Tasks named by id or by "it" carry no details yet: read them as an LLM would.
+    bare = [t for t in tasks if "completed" not in t]
+    if bare:
+        calls = [Call("list_tasks", {"status": "all", "search": " ".join(search_terms(t.get("title") or ""))}) if t.get("title")
+                 else Call("list_tasks", {"status": "all"}) for t in bare]
+        outputs = yield calls
+        found = {row.get("task_id"): row for output in outputs if not is_error(output) for row in output.get("tasks") or []}
+        tasks = [found.get(t.get("task_id"), t) for t in tasks]
+    env.turn_tasks = tasks
+    today = env.clock.today
+    sentences = []
+    for task in tasks:
+        label = task_label(task)
+        due = date.fromisoformat(task["due_date"]) if task.get("due_date") else None
+        when = dates.format_due(due, today) if due else ""
+        if "completed" not in task:
+            sentences.append(f"I couldn't read the details of {label}.")
+        elif action.topic == "due":
+            if task.get("completed"):
+                sentences.append(f"{label} is already done" + (f" (it was due {when})." if due else "."))
+            elif due is None:
+                sentences.append(f"{label} has no due date.")
+            elif due < today:
+                sentences.append(f"{label} is overdue: it was due {when}.")
+            else:
+                sentences.append(f"{label} is due {when}.")
+        elif task.get("completed"):
+            sentences.append(f"Yes, {label} is done.")
+        else:
+            sentences.append(f"No, {label} is not done yet" + (f"; it's due {when}." if due else "."))
+    if len(sentences) > 1:
+        sentences = [re.sub(r"^(?:Yes|No), ", "", s) for s in sentences]
+        sentences[0] = sentences[0][0].upper() + sentences[0][1:]
+    return " ".join(sentences)
+
+
+def _do_offer(action: Action, env: TurnState) -> Generator[Any, Any, str]:
+    """ "I always forget to stretch": offer the task; the person's "yes" adds it (an open question)."""
+    if False:
+        yield  # a generator like the other actions
+    title = action.items[0].title
+    env.offer = {"ask": "add", "title": title}
+    return f"Should I add “{title}” as a task? Reply yes to add it."
+
+
 HANDLERS = {
+    "ask_task": _do_ask,
+    "offer_add": _do_offer,
     "add": _do_add,
     "add_bare": _do_add,
     "complete": _do_state,

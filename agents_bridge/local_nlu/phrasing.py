@@ -151,5 +151,9 @@ SMALL_TALK = {
     "no": "Alright. Let me know if you need anything for your list.",
     "declined_bulk": "Okay, I won't delete anything.",
     "declined_choice": "Okay, I'll leave them as they are.",
+    "other_language": (
+        "Sorry, I only understand English offline, so I left your list as it is. For other languages, "
+        "the site's admin can set AGENT_MODEL (with OPENAI_API_KEY, or OPENAI_BASE_URL for a local server) to use a hosted model."
+    ),
 }
 

@@ -91,7 +91,8 @@ def _pending_question_actions(inp: TurnInput, env: TurnState) -> list[Action] | 
 
 def plan(inp: TurnInput) -> Step:
     clock = Clock(inp.today, dates.day_first_for(inp.timezone))
-    env = TurnState(inp=inp, clock=clock, prev_tasks=tasks_named_in(_last_assistant(inp)))
+    replies = [text for role, text in reversed(inp.history) if role == "assistant"]
+    env = TurnState(inp=inp, clock=clock, prev_tasks=tasks_named_in(_last_assistant(inp)), replies=replies)
     actions = _pending_question_actions(inp, env)
     if actions is None:
         actions, _ = parse_message(inp.user_text, clock)

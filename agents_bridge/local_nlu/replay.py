@@ -66,6 +66,7 @@ class TurnState:
     inp: TurnInput
     clock: Clock
     prev_tasks: list[dict[str, Any]]  # tasks named in the last assistant message, in order
+    replies: list[str] = field(default_factory=list)  # the assistant's earlier messages, newest first
     turn_tasks: list[dict[str, Any]] = field(default_factory=list)  # tasks this turn's actions touched
     question: str | None = None  # the one clarifying question this turn asks, if any
     asks: dict[str, Any] | None = None  # the same question as data, for the next turn

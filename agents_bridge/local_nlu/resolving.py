@@ -28,6 +28,8 @@ def _resolve(ref: Ref, env: TurnState, prefer_completed: bool | None) -> Generat
         return Resolved([{"task_id": i, "title": None} for i in ref.ids])
     if ref.pronoun or ref.ordinal is not None:
         pool = env.turn_tasks or env.prev_tasks
+        if ref.pronoun == "many" and not env.turn_tasks:
+            pool = _plural_pool(ref, env.replies, pool)
         if not pool and ref.pronoun == "many":
             # "mark everything as done" with nothing mentioned before: the whole (shown) list.
             output = yield Call("list_tasks", {"status": "completed" if prefer_completed else "pending"})
@@ -68,6 +70,25 @@ def _resolve(ref: Ref, env: TurnState, prefer_completed: bool | None) -> Generat
         if found.status == "ambiguous":
             return Resolved(choices=found.tasks)
     return Resolved(problem=f"I couldn't find a task matching “{ref.text}”.")
+
+
+def _plural_pool(ref: Ref, replies: list[str], pool: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tasks "both", "those" or "all three" name when the last reply named fewer: after "Added
+    A." and "Added B.", "tick both off" means A and B. "both" reaches back for as many as it says;
+    a plain "those" through the earlier replies that said the same kind of thing ("Added ...")."""
+    want = ref.count
+    if (want is None and len(pool) != 1) or (want is not None and len(pool) >= want) or not replies:
+        return pool
+    kind = replies[0].split(" ", 1)[0]
+    gathered = list(pool)
+    for reply in replies[1:]:
+        named = [t for t in tasks_named_in(reply) if all(t["task_id"] != g["task_id"] for g in gathered)]
+        if not named or (want is None and reply.split(" ", 1)[0] != kind):
+            break
+        gathered = named + gathered
+        if want is not None and len(gathered) >= want:
+            return gathered[-want:]
+    return gathered
 
 
 def resolve_all(refs: list[Ref], env: TurnState, prefer_completed: bool | None) -> Generator[Any, Any, Resolved]:

@@ -97,11 +97,13 @@ async def test_provider_failures_become_stable_error_codes(user, error, code):
     assert "try again" in info.value.detail.lower()
 
 
-async def test_a_model_calling_a_tool_that_does_not_exist_is_a_provider_error(user):
-    model = scripted(tool_step("launch_rockets", {"target": "moon"}), reply_step("Done"))
-    with pytest.raises(runner.AgentRunError) as info:
-        await run(user, model)
-    assert info.value.code == "provider_error"
+async def test_a_model_calling_a_tool_that_does_not_exist_is_told_so_and_the_turn_goes_on(user):
+    # Not a provider error: the model reads which tools there are and carries on (issue 22).
+    model = scripted(tool_step("launch_rockets", {"target": "moon"}), reply_step("Sorry, I can only manage your tasks."))
+    frames = await run(user, model)
+    result = next(f for f in frames if f["type"] == "tool.result")
+    assert result["output"]["error"] == "unknown_tool" and "add_task" in result["output"]["message"]
+    assert "".join(f["text"] for f in frames if f["type"] == "delta") == "Sorry, I can only manage your tasks."
 
 
 async def test_a_model_that_loops_on_tools_stops_at_the_turn_limit(user, settings):

@@ -5,7 +5,7 @@ Each case gets a throwaway user, its setup tasks, then its messages, one turn ea
 user is deleted afterwards (tasks and conversations go with it), so running the eval against
 the development database leaves no trace.
 
-Case format (cases.json):
+Case format (cases.json, conversation.json):
   {"id": "...", "setup": [{"title", "completed"?, "priority"?, "due"?: "+1d", "description"?}],
    "turns": [{"say": "...", "reply_contains"?: [...], "reply_excludes"?: [...]}],
    "expect": {"tasks": [{"title", "completed"?, "priority"?, "due"?, "description_contains"?}],
@@ -20,7 +20,11 @@ today actually", exposed two parsing bugs that were then fixed, so those two no 
 held out) and holdout2.json (30 cases written on 2026-12-03: 28 passed on their first run, after
 one case that had assumed task id 1 was corrected to use {id:Title}; its two misses were then fixed,
 h2-clear-due on that day and h2-priority-down ("the garage can wait, ...") on 2026-12-03 in a later
-session, so neither counts as held out any more: 28 of 30 is its held-out figure).
+session, so neither counts as held out any more: 28 of 30 is its held-out figure), and holdout3.json
+(44 cases across the conversational families of issue 22, written on 2026-12-05 after the model's
+changes for them and before its first run: 41 of 44 passed on that first run, which is its held-out
+figure; its three misses, "both of those are done", "what did I tick off?" and an "honestly, ..."
+before a statement of intent, were then fixed, so those three no longer count as held out).
 """
 
 import json
@@ -39,6 +43,9 @@ from django.contrib.auth import get_user_model
 from core import dates
 
 CASES_PATH = Path(__file__).with_name("cases.json")
+# The public eval: the first cases, then the conversational families of issue 22 (several tasks by
+# reference, questions about one task, pleasantries, other languages...), kept in their own file.
+PUBLIC_CASE_FILES = (CASES_PATH, Path(__file__).with_name("conversation.json"))
 EVAL_TIMEZONE = "UTC"
 _WEEKDAY = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -56,7 +63,10 @@ class CaseResult:
 
 
 def load_cases(path: Path | None = None) -> list[dict[str, Any]]:
-    return json.loads((path or CASES_PATH).read_text(encoding="utf-8"))
+    """One case file, or by default every public one."""
+    if path is not None:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    return [case for public in PUBLIC_CASE_FILES for case in json.loads(public.read_text(encoding="utf-8"))]
 
 
 def resolve_due(spec: Any, today: date) -> date | None:

@@ -432,8 +432,17 @@ async def test_an_empty_answer_is_an_error_not_a_blank_reply(user, monkeypatch):
     assert turn.status == "error" and frames[-2]["code"] == "provider_error"
 
 
-async def test_garbage_from_the_model_is_an_error_reply(user, monkeypatch):
-    use_model(monkeypatch, scripted(tool_step("format_hard_drive", {"now": True}), reply_step("Done")))
+async def test_a_call_to_a_tool_that_does_not_exist_is_answered_to_the_model_not_an_error(user, monkeypatch):
+    use_model(monkeypatch, scripted(tool_step("format_hard_drive", {"now": True}), reply_step("I can only manage your tasks.")))
+    turn, frames = await run_turn(user, "hi")
+    assert turn.status == "complete" and not [f for f in frames if f["type"] == "error"]
+    reply = await Message.objects.aget(role="assistant")
+    assert reply.content == "I can only manage your tasks."
+    assert reply.tool_calls[0]["output"]["error"] == "unknown_tool"
+
+
+async def test_a_model_that_keeps_calling_a_missing_tool_is_an_error_reply(user, monkeypatch):
+    use_model(monkeypatch, scripted(*[tool_step("format_hard_drive", {"now": True}, call_id=f"c{n}") for n in range(12)]))
     turn, frames = await run_turn(user, "hi")
     assert turn.status == "error" and frames[-2]["code"] == "provider_error"
     assert await Message.objects.filter(role="assistant", status="error").acount() == 1

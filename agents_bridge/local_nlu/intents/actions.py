@@ -13,6 +13,7 @@ class Ref:
     pronoun: str | None = None  # "one" ("it") or "many" ("them", "both")
     ordinal: int | None = None  # "the first one" -> 0, "the last one" -> -1
     every: bool = False  # "all the milk tasks": every match, not one
+    count: int | None = None  # how many a plural pronoun names: "both" 2, "all three" 3
 
 
 @dataclass

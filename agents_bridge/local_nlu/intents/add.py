@@ -10,8 +10,8 @@ import re
 from core import dates
 from ..text import PLACEHOLDER_RE, as_title, restore_quotes, squash
 from .actions import Action, AddItem, Clause, Clock
-from .rules import Reading, rule
-from .vocabulary import TODO_VERBS, find_priorities, priority_word
+from .rules import Reading, rule, rules_for
+from .vocabulary import TODO_VERBS, find_priorities, is_pleasantry, priority_word
 
 _ADD_LEAD = re.compile(
     r"^(?:(?:a|an|another|one\s+more|new|the|some|couple\s+of|few|\d+|two|three|four|five)\s+)*"
@@ -32,7 +32,7 @@ _ITEM_SPLIT_KEEP = re.compile(r"(\s*(?:,\s*(?:and\s+|&\s+|plus\s+)?|;\s*|\s+&\s+
 _TRAILING_JUNK = re.compile(
     r"(?:\s+(?:by|on|for|due|at|until|till|before|to|it'?s|its|it\s+is|which\s+is|that\s+is|is|as|with|priority|and|please|from))+\s*$"
 )
-_LEADING_JUNK = re.compile(r"^(?:(?:to|that\s+i\s+(?:need|have)\s+to|that|about|of|i\s+(?:need|have)\s+to)\s+)+")
+_LEADING_JUNK = re.compile(r"^(?:(?:to|that\s+i\s+(?:need|have)\s+to|that|about|of|i\s+(?:need|have)\s+to|please|kindly|also|really)\s+)+")
 
 
 def _is_item(text: str) -> bool:
@@ -105,7 +105,7 @@ def parse_add(content: Clause, clock: Clock, quoted: list[str]) -> list[AddItem]
             else:
                 priority = pri_hits[int(mark[1:])][2]
         pending_marks = []
-        if not text or re.fullmatch(r"(?:it|this|that|one|please|thanks)", text.lower()):
+        if not text or re.fullmatch(r"(?:it|this|that|one)", text.lower()) or is_pleasantry(text):
             # "..., it's urgent" or ", tomorrow": the modifiers belong to the item before.
             if items:
                 items[-1].due = due or items[-1].due
@@ -113,7 +113,8 @@ def parse_add(content: Clause, clock: Clock, quoted: list[str]) -> list[AddItem]
             else:
                 pending_marks = marks
             continue
-        if items and not _is_item(text) and not PLACEHOLDER_RE.search(text) and len(parts) == 2 and "and" in seps[index]:
+        own_dates = items and due is not None and items[-1].due is not None  # "bread today and stamps on monday"
+        if items and not own_dates and not _is_item(text) and not PLACEHOLDER_RE.search(text) and len(parts) == 2 and "and" in seps[index]:
             # "buy milk and eggs": a lone noun after "and" continues the previous title.
             prev = items[-1]
             prev.title = f"{prev.title} and {text}"
@@ -177,3 +178,79 @@ NEED_TO = rule(
     _need_to,
 )
 BARE_TODO = rule("bare_todo", r"^(?P<verb>[a-z]+)", _bare_todo)  # "buy flowers for anna tomorrow"
+
+
+# ---------------------------------------------------------------- titles typed literally
+
+# Marks of a title typed as it should stay (code, commands, versions): with any of them the words
+# after "add" are one title, kept as typed; no clause, list or note splitting, no quote handling.
+_LITERAL_MARKS = re.compile(r"--|[()\[\]{}<>`=|\\]|[\"“”][^\"“”]*[\"“”][^;]*;|;[^;]*[\"“”][^\"“”]*[\"“”]")
+
+
+def _literal_title(match: re.Match[str], reading: Reading) -> Action | None:
+    typed = reading.clause.orig[match.start("title") :].strip()
+    if not _LITERAL_MARKS.search(typed) or re.fullmatch(r"[\"“”'‘][^\"“”'‘’]*[\"“”'’]", typed):
+        return None  # a plain add ("add milk; eggs"), or one quoted title
+    due = None
+    hits = dates.find_dates(typed.lower(), reading.clock.today, day_first=reading.clock.day_first)
+    if hits and hits[-1].value and not typed[hits[-1].end :].strip(" .!") and hits[-1].start > 0 and typed[hits[-1].start - 1].isspace():
+        # "add fix login (prod) tomorrow": a date said after the title is still a date
+        due, typed = hits[-1].value, typed[: hits[-1].start].rstrip()
+    title = typed[0].upper() + typed[1:] if typed[:1].islower() else typed
+    return Action("add", items=[AddItem(title=title, due=due)]) if title else None
+
+
+# Read on the whole message, before it is split into clauses (see intents/__init__.py).
+LITERAL_TITLE = rule(
+    "literal_title",
+    r"^\s*(?:(?:please|kindly|(?:can|could|would)\s+you)\s+)*(?:add|create|new\s+task\s*:|todo\s*:|task\s*:)\s*"
+    r"(?:(?:a\s+)?(?:new\s+)?(?:task|todo)\s+(?:called|named|titled)\s+|(?:a\s+)?(?:new\s+)?(?:task|todo)\s*:\s*)?(?P<title>\S.*)$",
+    _literal_title,
+)
+
+
+# ---------------------------------------------------------------- statements of intent
+
+_GERUND = re.compile(r"^([a-z]+)ing\b")
+
+
+def _base_form(title: str) -> str:
+    """ "booking the dentist" -> "book the dentist": the task, said as a todo."""
+    m = _GERUND.match(title.lower())
+    if not m:
+        return title
+    stem_ = m.group(1)
+    for candidate in (stem_, stem_ + "e", stem_[:-1] if len(stem_) > 2 and stem_[-1] == stem_[-2] else None):
+        if candidate and candidate in TODO_VERBS:
+            break
+    else:
+        candidate = stem_[:-1] if len(stem_) > 2 and stem_[-1] == stem_[-2] and stem_[-1] not in "lsz" else stem_
+    return candidate + title[m.end() :]
+
+
+def _intent(match: re.Match[str], reading: Reading) -> Action | None:
+    """ "argh, I always forget to stretch": offer the task ("Stretch"), not the sentence."""
+    rest = reading.after(match, "task")
+    inner = reading.read_again(rest)
+    if inner and inner.kind in ("add", "complete", "reopen", "delete", "update", "list", "bulk_all", "bulk_completed"):
+        return inner  # "I forgot to add the milk": a request after all
+    trimmed = re.sub(r"(?:\s+(?:again|every\s+(?:single\s+)?time|all\s+the\s+time|lately|these\s+days|constantly|lol|haha))+\s*$", "", rest.low)
+    rest = rest.cut(0, len(trimmed))
+    items = parse_add(rest, reading.clock, reading.quoted)
+    if not items:
+        return None
+    items = [AddItem(title=as_title(_base_form(items[0].title)), due=items[0].due, priority=items[0].priority)]
+    return Action("offer_add", items=items)
+
+
+_INTENT_LEAD = (
+    r"^(?:i|we)(?:'ve|'d|\s+have)?\s+(?:(?:always|keep|never|totally|completely|often|sometimes|constantly|still|just|really|so|"
+    r"forever|been|literally|seriously|honestly|also|do|did)\s+)*"
+)
+# "I always forget my keys" names no task: only "forget to ..." and "putting off <doing> ..." do.
+INTENT = rules_for(
+    _intent,
+    intent_to=_INTENT_LEAD + r"(?:forget(?:ting)?|forgot|remember|(?:never|don't|can't|cannot|can\s+never|never\s+seem\s+to)\s+remember|"
+    r"wish\s+(?:i|we)(?:'d|\s+would|\s+could)?\s+remember(?:ed)?|meaning|meant)\s+to\s+(?P<task>\w.*)$",
+    intent_put_off=_INTENT_LEAD + r"(?:putting\s+off|put\s+off)\s+(?P<task>[a-z]+ing\b.*)$",
+)

@@ -5,12 +5,15 @@ import re
 
 from ..text import lower_same_length
 from .actions import Clause
+from .vocabulary import PLEASANTRY
 
 _PREFIX = re.compile(
-    r"^(?:(?:hey|hi|hello|ok|okay|so|oh|oops|whoops|um+|uh+|well|also|and|then|now|please|kindly|actually|alright|"
+    r"^(?:(?:" + PLEASANTRY + r")\b[,!.:;]*\s*|(?:oh\s+(?:no|dear|man|god|gosh|well)|hey|hi|hello|ok|okay|so|oh|oops|whoops|um+|uh+|well|also|and|then|now|please|kindly|actually|alright|"
     r"right|great|cool|wait|hmm+|ah|yes|yeah|yep|sorry|btw|and\s+then|after\s+that|next|finally|lastly|first|firstly|"
     r"secondly|thanks|thank\s+you|perfect|awesome|nice|good|plus|oh\s+and|ah\s+and|one\s+more\s+thing|"
-    r"on\s+second\s+thought|scratch\s+that)\b[,!.:;]?\s*)+"
+    r"on\s+second\s+thought|scratch\s+that|argh+|ugh+|urgh+|gah+|damn|dang|darn|geez|jeez|sigh|man|"
+    r"gosh|blimey|crikey|dammit|anyway|anyways|by\s+the\s+way|honestly|seriously|frankly|literally|tbh|lol|"
+    r"to\s+be\s+honest)\b[,!.:;]?\s*)+"
 )
 _POLITE = re.compile(
     r"^(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|kindly\s+|also\s+|just\s+|maybe\s+)*|"
@@ -18,8 +21,8 @@ _POLITE = re.compile(
     r"(?:go\s+ahead\s+and|help\s+me|just|let's|lets|you\s+can|you\s+could|try\s+to|quickly)\s+|please\s+|kindly\s+)+"
 )
 _SUFFIX = re.compile(
-    r"(?:(?:\s*,\s*|\s+)(?:please|thanks|thank\s+you|thx|for\s+me|right\s+now|now|ok\??|okay\??|if\s+you\s+can|"
-    r"if\s+possible|when\s+you\s+can|too|as\s+well|also|actually|instead|after\s+all))+\s*[.!?]*\s*$|\s*[.!?]+\s*$"
+    r"(?:(?:\s*[,!.]\s*|\s+)(?:" + PLEASANTRY + r"|for\s+me|right\s+now|now|ok\??|okay\??|"
+    r"if\s+possible|too|as\s+well|also|actually|instead|after\s+all))+\s*[.!?]*\s*$|\s*[.!?]+\s*$"
 )
 
 _CMD_START = (
@@ -27,9 +30,14 @@ _CMD_START = (
     r"tell\s+me|reopen|uncheck|check\s+off|tick\s+off|get\s+rid\s+of|cancel|prioriti[sz]e|update|what|how\s+many|"
     r"remind\s+me|put|undo|give\s+me|display|find|search|erase|clear|drop|edit)\b"
 )
+# A request may come politely inside a sentence: "I paid the gas bill, and could you please add ...".
+_POLITE_LEAD = (
+    r"(?:(?:(?:can|could|would|will)\s+(?:you|u)|(?:i'd|i\s+would)\s+like\s+(?:you\s+)?to|i\s+want\s+you\s+to|"
+    r"i\s+need\s+you\s+to|please|kindly|also|just|now)\s+)*"
+)
 _CLAUSE_SPLIT = re.compile(
-    r"\s*(?:,\s*(?:and\s+then\s+|and\s+also\s+|and\s+|then\s+|also\s+|plus\s+)?|\s+(?:and\s+then|and\s+also|and|then|also|plus|"
-    r"after\s+that|as\s+well\s+as)\s+)(?=" + _CMD_START + r")"
+    r"\s*(?:,\s*(?:and\s+then\s+|and\s+also\s+|and\s+now\s+|and\s+|then\s+|also\s+|plus\s+|so\s+|but\s+|now\s+)?|"
+    r"\s+(?:and\s+then|and\s+also|and\s+now|and|then|also|plus|after\s+that|as\s+well\s+as|so|but)\s+)(?=" + _POLITE_LEAD + _CMD_START + r")"
 )
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 

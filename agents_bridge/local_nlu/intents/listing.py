@@ -1,5 +1,6 @@
 """Questions about the list: what is pending, done, due (today, this week, by friday), overdue,
-how many, and searches ("anything about the dentist?"). One row: LIST."""
+how many, and searches ("anything about the dentist?"): the row LIST. Questions about one task
+("when's the vet appointment?", "is the rent paid?"): the rows of ASK_ABOUT."""
 
 import re
 from datetime import date, timedelta
@@ -7,8 +8,8 @@ from datetime import date, timedelta
 from core import dates
 from ..text import STOPWORDS, restore_quotes
 from .actions import Action, Clock
-from .rules import Reading, rule
-from .vocabulary import find_priorities
+from .rules import Reading, rule, rules_for
+from .vocabulary import DONE_WORDS, find_priorities
 
 _LIST_START = re.compile(
     r"^(?:list|show|display|view|see|give\s+me|get\s+me|print|read\s+(?:me\s+)?|what|what's|which|any|anything|do\s+i\s+have|"
@@ -19,7 +20,8 @@ _LIST_START = re.compile(
 _TASKISH = re.compile(
     r"\b(?:tasks?|todos?|to-?dos?|list|lists|items?|things|stuff|anything|everything|left|pending|due|overdue|late|done|completed|"
     r"finished|finish|complete|urgent|priority|important|agenda|plate|remaining|open|upcoming|coming\s+up|today|tomorrow|this\s+week|schedule|do|"
-    r"outstanding|missed|behind|summary|overview|status|progress)\b"
+    r"outstanding|missed|behind|summary|overview|status|progress|ticked|checked|crossed|(?:tick|check|cross)\s+off|accomplish\w*|achieve\w*|"
+    r"(?:get|got)\s+(?:done|through|finished))\b"
 )
 
 
@@ -83,7 +85,11 @@ def _read_list(match: re.Match[str], reading: Reading) -> Action | None:
 
     # status
     pending_words = re.search(r"\b(?:not\s+(?:yet\s+)?(?:done|completed|finished)|left|remaining|pending|open|to\s+do|outstanding|incomplete|unfinished|still)\b", work)
-    done_words = re.search(r"\b(?:completed|done|finished|checked\s+off|ticked\s+off|did\s+i\s+(?:do|finish|complete)|accomplished|achieved|complete)\b", work)
+    done_words = re.search(
+        r"\b(?:completed|done|finished|(?:check|checked|tick|ticked|cross|crossed)\s+off|did\s+i\s+(?:do|finish|complete)|accomplish\w*|achieve\w*|"
+        r"complete|(?:get|got)\s+through)\b",
+        work,
+    )
     all_words = re.search(r"\b(?:all|everything|every|including|incl|both|whole|entire|full|in\s+total|total|altogether|overall)\b", work)
     including = re.search(r"\b(?:including|incl|as\s+well|too|and\s+pending|plus)\b", work)
     if action.due_filter == "overdue":
@@ -94,8 +100,8 @@ def _read_list(match: re.Match[str], reading: Reading) -> Action | None:
         action.status = "completed"
     elif all_words:
         action.status = "all"
-    if action.status == "completed" and action.due_filter == "upcoming" and not action.day:
-        # "what I finished this week" is about completion, not due dates
+    if action.status == "completed" and action.due_filter in ("upcoming", "today") and not action.day and not re.search(r"\bdue\b", low):
+        # "what I finished this week", "what got done today": about completion, not due dates
         action.due_filter = action.due_from = action.due_until = action.window = None
 
     # search words
@@ -124,3 +130,46 @@ def _read_list(match: re.Match[str], reading: Reading) -> Action | None:
 
 
 LIST = rule("list", _LIST_START.pattern + r"|^(?:(?:my|all|the)\s+)*(?:tasks|todos|to-dos|todo\s+list|to-do\s+list|list)\b", _read_list)
+
+
+# ---------------------------------------------------------------- questions about one task
+#
+# "when's the vet appointment?", "is the rent paid?", "did I call the plumber?": answered from the
+# list (its due date, done or not), never a change. Rows of ASK_ABOUT; a question about the list as
+# a whole ("did I finish anything?") is left to LIST.
+
+_WHOLE_LIST = re.compile(
+    r"\b(?:anything|everything|something|nothing|tasks?|todos?|to-dos?|stuff|things|much|list|agenda|plans?|left|remaining)\b|"
+    r"^(?:there|all|any|my\s+next|the\s+next|next)\b|\b(?:today|tonight|this\s+week|so\s+far)$"
+)
+
+
+def _ask(topic: str):
+    def build(match: re.Match[str], reading: Reading) -> Action | None:
+        text = reading.typed(match, "ref").strip()
+        if not text or _WHOLE_LIST.search(text.lower()):
+            return None
+        refs = reading.refs_in(text)
+        return Action("ask_task", refs=refs, topic=topic) if refs else None
+
+    return build
+
+
+_DONE_STATE = r"(?:" + DONE_WORDS + r"|booked|called|emailed|ordered|posted|submitted|filed|cleaned|written|taken|renewed|returned|collected|picked\s+up|washed|done\s+yet)"
+
+ASK_ABOUT = [
+    *rules_for(
+        _ask("due"),
+        when_is=r"^when(?:'s|\s+is|\s+are|\s+was|\s+were|'re)\s+(?P<ref>.+?)(?:\s+(?:due|scheduled|happening|set\s+for|planned|supposed\s+to\s+happen))?$",
+        when_do_i=r"^when\s+(?:do|did|should|must|can|will)\s+(?:i|we)\s+(?:have\s+to\s+|need\s+to\s+|got\s+to\s+|get\s+to\s+)?(?P<ref>.+?)(?:\s+by)?$",
+        when_am_i=r"^when\s+(?:am\s+i|are\s+we)\s+(?:supposed|meant|due|scheduled|planning|going)\s+to\s+(?P<ref>.+)$",
+        when_does=r"^when\s+(?:does|do|will)\s+(?P<ref>.+?)\s+(?:expire|run\s+out|end|start|happen|close|need\s+to\s+be\s+(?:done|finished|paid|sent)|have\s+to\s+be\s+(?:done|finished|paid|sent))$",
+        due_date_of=r"^(?:what(?:'s|\s+is)\s+)?(?:the\s+)?(?:due\s+date|deadline|date)\s+(?:for|of|on)\s+(?P<ref>.+)$",
+        is_due=r"^(?:is|are)\s+(?P<ref>.+?)\s+due(?:\s+.+)?$",
+    ),
+    *rules_for(
+        _ask("done"),
+        is_it_done=r"^(?:is|are|was|were|has|have)\s+(?P<ref>.+?)\s+(?:been\s+|already\s+|actually\s+)*" + _DONE_STATE + r"(?:\s+(?:yet|already))?$",
+        did_i=r"^(?:did|have|has)\s+(?:i|we)\s+(?:already\s+|actually\s+|ever\s+)*(?P<ref>[a-z']+\s+.+?)(?:\s+(?:yet|already))?$",
+    ),
+]

@@ -14,7 +14,7 @@ _SINGLE_PRONOUNS = re.compile(
     r"that\s+last\s+one|the\s+last\s+task|the\s+new\s+one|the\s+one\s+i\s+just\s+added|the\s+one\s+you\s+just\s+added)"
 )
 _MANY_PRONOUNS = re.compile(
-    r"(?:them|those|these|both|all\s+of\s+them|them\s+all|both\s+of\s+them|them\s+both|all\s+(?:the\s+)?(?:two|three|four|five)|"
+    r"(?:them|they|those|these|both|(?:both|all|each)\s+of\s+(?:them|those|these)(?:\s+(?:tasks|ones|two|three))?|all\s+(?:of\s+)?(?:the\s+)?(?:two|three|four|five)(?:\s+of\s+them)?|all\s+of\s+them|them\s+all|both\s+of\s+them|them\s+both|all\s+(?:the\s+)?(?:two|three|four|five)|"
     r"the\s+(?:two|three|four|five)(?:\s+(?:of\s+them|tasks|ones))?|those\s+(?:tasks|ones|two|three)|these\s+(?:tasks|ones|two|three)|"
     r"each\s+of\s+them|all\s+(?:of\s+)?(?:those|these)(?:\s+tasks)?|all\s+those|all\s+these|the\s+tasks|all|every\s+one\s+of\s+them|"
     r"everything(?:\s+on\s+(?:my|the)\s+list)?|all\s+(?:of\s+)?(?:my|the)\s+(?:tasks|todos)|all\s+tasks|every\s+(?:single\s+)?task)"
@@ -31,12 +31,21 @@ _REF_LEAD = re.compile(
     r"^(?:(?:the|my|a|that|this|your|our)\s+)*(?:(?:task|todo|to-do|item|one|reminder)s?\s+(?:called|named|titled|about|for|with|to|that\s+says|saying)\s+|"
     r"(?:one|task)\s+(?:about|for|with|called)\s+)?"
 )
+# How many tasks a plural pronoun names ("both", "all three"), when it says.
+_PRONOUN_COUNT = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+# "the vet task's name", "the rent task's due date": the task, not its field.
+_POSSESSIVE_FIELD = re.compile(
+    r"(?:'s|’s|s'|')\s+(?:(?:due\s+)?date|deadline|due|title|name|wording|text|priority|notes?|description|details|status)$"
+)
 _REF_TAIL = re.compile(r"(?:\s+(?:task|todo|to-do|item|one|reminder|thing)s?)+$|\s+(?:on|from|off)\s+(?:my|the)\s+(?:\w+\s+)?list$|\s+(?:as\s+well|too|also|again)$")
 
 
 def make_refs(text: str, quoted: list[str]) -> list[Ref]:
     """One or more task references from a phrase ("#3", "it", "buy milk and call mom")."""
     text = text.strip(" ,.!?:;")
+    possessive = _POSSESSIVE_FIELD.search(text.lower())
+    if possessive:
+        text = text[: possessive.start()]
     low = text.lower()
     if not low:
         return []
@@ -49,7 +58,8 @@ def make_refs(text: str, quoted: list[str]) -> list[Ref]:
     if _SINGLE_PRONOUNS.fullmatch(low):
         return [Ref(text=text, pronoun="one")]
     if _MANY_PRONOUNS.fullmatch(low):
-        return [Ref(text=text, pronoun="many")]
+        count = next((n for word, n in _PRONOUN_COUNT.items() if re.search(rf"\b{word}\b", low)), None)
+        return [Ref(text=text, pronoun="many", count=count)]
     m = _ORDINAL_RE.fullmatch(low)
     if m:
         return [Ref(text=text, ordinal=_ORDINALS[m.group("o")])]

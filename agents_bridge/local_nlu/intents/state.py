@@ -78,6 +78,12 @@ BULK = [
 ]
 
 RULES = [
+    # "tick both off", "check them all off", "cross the milk off my list"
+    rule(
+        "tick_off",
+        r"^(?:tick|check|cross|strike|mark|knock)\s+(?P<ref>.+?)\s+off(?:\s+(?:my|the)\s+(?:\w+\s+)?list)?(?:\s+(?:now|too|as\s+well))?$",
+        _make("complete"),
+    ),
     # "mark X as done", "set X to not done"
     rule(
         "mark_as",
@@ -104,7 +110,7 @@ RULES = [
     ),
     rule(
         "is_done",
-        r"^(?P<ref>.+?)\s+(?:is|are|was|were|has\s+been|have\s+been|'s)\s+(?:all\s+|now\s+|finally\s+|already\s+)*(?:" + DONE_WORDS + r")$",
+        r"^(?!(?:what|which|who|how|anything|everything|nothing|something)\b)(?P<ref>.+?)(?:\s+(?:is|are|was|were|has\s+been|have\s+been|'s)|'s|'re|’s|’re)\s+(?:all\s+|now\s+|finally\s+|already\s+)*(?:" + DONE_WORDS + r")$",
         _make("complete"),
     ),
     rule(

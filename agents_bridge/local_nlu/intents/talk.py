@@ -6,8 +6,10 @@ clause rule.
 
 import re
 
+from ..text import STOPWORDS
 from .actions import Action
 from .rules import rule
+from .vocabulary import TODO_VERBS, is_pleasantry
 
 _HELP = re.compile(
     r"^(?:help(?:\s+me)?|\?+|what\s+can\s+(?:you|u)\s+(?:do|help\s+with)|what\s+do\s+you\s+do|how\s+does\s+(?:this|it)\s+work|"
@@ -36,7 +38,58 @@ def classify_small_talk(low: str) -> str | None:
     low = re.sub(r"[\s!.,?]+$", "", low.strip())
     if not low:
         return "empty"
+    if is_pleasantry(low):
+        return "thanks"  # "cheers mate, much appreciated"
     return next((topic for topic, pattern in SMALL_TALK if pattern.match(low)), None)
+
+
+# ---------------------------------------------------------------- other languages
+#
+# The offline model reads English only. A message in another language gets a plain answer that
+# says so and names the settings for a hosted model; it is never offered back as a task title.
+# Words that mark a sentence as Spanish, German, French, Italian, Portuguese or Dutch and are not
+# English words (so "add pagar la luz" stays an English request with a Spanish title).
+_FOREIGN_WORDS = frozenset(
+    """pon poner ponme añade añadir agrega agregar recuérdame recuerdame recordar borra borrar elimina eliminar
+    marca muestra muéstrame mis tareas tarea hoy mañana manana los las del por favor para con qué que llamar comprar
+    pagar luz leche pan lunes martes miércoles jueves viernes sábado domingo médico cita es está hacer tengo
+    erinnere erinnern mich mir meine meiner meinen heute morgen füge hinzu hinzufügen lösche löschen zeige zeig
+    steht liste aufgabe aufgaben bitte ich nicht und ist kaufen arzttermin milch anrufen termin erledigt noch
+    ajoute ajouter rappelle rappelle-moi moi demain aujourd'hui du les des une je dois faire qu'est-ce est pour avec
+    acheter supprime montre mes tâches tâche appeler rendez-vous
+    ricordami aggiungi di il chiamare mamma domani oggi cosa devo fare mia mio compra della comprare cancella mostra
+    lembre lembre-me lembrar adicione adiciona conta água hoje amanhã minha meu tarefa tarefas ligar
+    voeg toe boodschappen doen herinner mij vandaag het een mijn taak taken van morgen
+    la el un una ein eine einen schreib schreibe erinnerung mesa""".split()
+)
+# Words that only an English sentence has (words shared with those languages, like "a", "me"
+# or "do", are left out of both lists).
+_ENGLISH_WORDS = (
+    frozenset(
+        """the to my and please is are what show list of for with i it on at task tasks due today tomorrow remind add
+        can you could would will need have has get got done mark delete remove complete when where which how this that
+        these those all your our we they be been was were not don't i'm i've it's what's new call buy pay""".split()
+    )
+    | TODO_VERBS
+    | STOPWORDS
+) - {"a", "me", "do", "an", "den", "die", "was", "pan", "con", "es", "de"}
+_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def other_language(low: str) -> bool:
+    """A message written in another language than English (a guess from its words and script)."""
+    letters = [c for c in low if c.isalpha()]
+    if letters and sum(1 for c in letters if _NON_LATIN.match(c)) > len(letters) / 2:
+        return True
+    words = sorted(set(re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", low)))  # each word once: "la la land"
+    if not words:
+        return False
+    english = sum(1 for w in words if w in _ENGLISH_WORDS)
+    foreign = sum(1 for w in words if w in _FOREIGN_WORDS or any(p in _FOREIGN_WORDS for p in re.split(r"['-]", w)))
+    return english == 0 and (foreign >= 2 or (foreign == 1 and len(words) == 1 and words[0] not in _GREETING_WORDS and words[0] not in ("la", "el", "un")))
+
+
+_GREETING_WORDS = frozenset({"hola", "bonjour", "salut", "hallo", "ciao", "olá"})
 
 
 UNDO = rule(

@@ -1,6 +1,28 @@
-"""Words the rules share: done and not-done states, priorities, and verbs that start a todo."""
+"""Words the rules share: done and not-done states, priorities, verbs that start a todo, and
+the pleasantries said in passing."""
 
 import re
+
+# Said in passing, never a task nor part of a title: "thanks a lot", "cheers mate", "much appreciated",
+# "that'd be great", "you're a star". Read at the edges of a clause and as whole items of an add.
+PLEASANTRY = (
+    r"(?:(?:many|big|huge)\s+)?(?:thanks|thank\s+(?:you|u)|thankyou|thx|cheers|ta|tysm)"
+    r"(?:\s+(?:a\s+lot|a\s+bunch|a\s+million|a\s+ton|heaps|loads|lots|so\s+much|very\s+much|in\s+advance|again|mate|buddy|pal|man|love|"
+    r"hun|dude|friend|all|for\s+(?:that|this|the\s+help|your\s+help|helping))|!)*|"
+    r"(?:much|really|greatly|very\s+much)\s+appreciated|(?:i\s+)?(?:really\s+|truly\s+)?appreciate\s+(?:it|that|this|you)(?:\s+a\s+lot)?|"
+    r"(?:that|this|it)(?:\s+would|'d|\s+will|'ll)\s+be\s+(?:great|lovely|awesome|amazing|perfect|brilliant|fab|fantastic|super|helpful|nice)|"
+    r"you'?re\s+(?:a\s+star|the\s+best|a\s+lifesaver|a\s+gem|awesome|amazing|great|brilliant)|you\s+rock|bless\s+(?:you|ya)|"
+    r"please|pls|plz|kindly|if\s+you\s+(?:can|could|don'?t\s+mind|would|wouldn'?t\s+mind)|when\s+you\s+(?:can|get\s+a\s+chance)|"
+    # closings: "that's all for now", "bye"
+    r"(?:that'?s|that\s+is|that'?ll\s+be)\s+(?:all|it|everything)(?:\s+for\s+(?:now|today))?|(?:good)?bye(?:\s+for\s+now)?|"
+    r"see\s+(?:you|ya)(?:\s+later)?|nothing\s+else|all\s+good"
+)
+PLEASANTRY_RE = re.compile(r"(?:" + PLEASANTRY + r")(?:\s*[,!.]+\s*(?:" + PLEASANTRY + r"))*[\s!.,:)]*")
+
+
+def is_pleasantry(text: str) -> bool:
+    """Only pleasantries ("thanks a lot!", "cheers mate, much appreciated")."""
+    return bool(PLEASANTRY_RE.fullmatch(text.strip().lower()))
 
 DONE_WORDS = (
     r"done|complete|completed|finished|finish|checked(?:\s+off)?|ticked(?:\s+off)?|resolved|closed|paid|sent|bought|"

@@ -47,8 +47,10 @@ FAULTS = {
         "provider_error", 502, [],
     ),
     "never answers": Fault(lambda: StallingModel(first_text="Let me see"), "provider_timeout", 503, []),
-    "calls a tool that does not exist": Fault(
-        lambda: scripted(tool_step("format_hard_drive", {"now": True}), reply_step("Done")), "provider_error", 502, []
+    # One call to a tool that does not exist is answered to the model (issue 22); a model that
+    # keeps at it runs into the turn limit.
+    "keeps calling a tool that does not exist": Fault(
+        lambda: scripted(*[tool_step("format_hard_drive", {"now": True}, call_id=f"c{n}") for n in range(12)]), "provider_error", 502, []
     ),
     "answers nothing": Fault(lambda: scripted(reply_step("")), "provider_error", 502, []),
     "fails after a tool ran": Fault(
