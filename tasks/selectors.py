@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from core.errors import NotFoundError
 
-from .models import SEARCH_SEPARATOR, Task, TaskChange, priority_rank
+from .models import SEARCH_SEPARATOR, Label, Task, TaskChange, TaskLabel, priority_rank
 
 
 class TaskNotFound(NotFoundError):
@@ -42,6 +42,8 @@ class TaskFilters:
     due_on: date | None = None
     overdue: bool | None = None
     ordering: str | None = None
+    # Label names (any case): only tasks that have every one of them.
+    labels: tuple[str, ...] = ()
 
 
 def _owned(user: AbstractBaseUser) -> QuerySet[Task]:
@@ -100,7 +102,25 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
     if f.overdue is not None:
         overdue = Q(completed=False, due_date__lt=today or timezone.localdate())
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
+    if f.labels:
+        qs = _labelled(user, qs, f.labels)
+    # The labels of the page's rows in one more query (the JSON and the pages show them).
+    qs = qs.prefetch_related(Prefetch("labels", queryset=Label.objects.filter(owner_id=user.pk).only("id", "name")))
     return _ordered(qs, f.ordering)
+
+
+def _labelled(user: AbstractBaseUser, qs: QuerySet[Task], names: tuple[str, ...]) -> QuerySet[Task]:
+    """Tasks with every one of these labels. The names are looked up first (a few rows), so the
+    task query filters by label id through the (label, task) index; a name the person has no
+    label by matches nothing."""
+    from .labels import labels_named
+
+    found = labels_named(user=user, names=names)
+    if len({n.casefold() for n in names}) > len(found):
+        return qs.none()
+    for label in found.values():
+        qs = qs.filter(pk__in=TaskLabel.objects.filter(label_id=label.pk).values("task_id"))
+    return qs
 
 
 def _containing(qs: QuerySet[Task], text: str) -> QuerySet[Task]:
