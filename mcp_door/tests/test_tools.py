@@ -150,3 +150,19 @@ async def test_an_mcp_call_is_one_journal_batch_naming_its_token_and_undoes_as_o
 
     await sync_to_async(undo.batch_undo)(user=user, batch=changes[0]["batch"])
     assert await rows() == []
+
+
+async def test_mcp_tools_take_labels_and_a_repeat_and_list_by_label(http, user, token):
+    result = await call(http, token, "add_task", tasks=[{"title": "Water the plants", "labels": ["home"], "recurrence": "every 3 days"}])
+    created = result["structuredContent"]["results"][0]
+    assert (created["labels"], created["recurrence_text"]) == (["home"], "every 3 days")
+    await make(user, "Report", labels=["work"])
+
+    listed = (await call(http, token, "list_tasks", label="home"))["structuredContent"]
+    assert [(t["title"], t["labels"], t["recurrence_text"]) for t in listed["tasks"]] == [("Water the plants", ["home"], "every 3 days")]
+
+    updated = (await call(http, token, "update_task", task_id=created["task_id"], add_labels=["garden"], recurrence=""))["structuredContent"]
+    assert updated["labels"] == ["garden", "home"] and updated["recurrence_text"] == ""
+
+    bad = await call(http, token, "update_task", task_id=created["task_id"], recurrence="every blue moon")
+    assert bad["isError"] is True and "blue moon" in bad["content"][0]["text"]
