@@ -109,13 +109,19 @@ class LabelViewSet(viewsets.ModelViewSet):
         return labels.label_list_counted(user=self.request.user)
 
     def get_object(self):
-        return labels.label_get(user=self.request.user, label_id=self.kwargs["pk"])
+        return self._counted(labels.label_get(user=self.request.user, label_id=self.kwargs["pk"]).pk)
+
+    def _counted(self, label_id: int) -> Label:
+        # Every answer carries task_count, as the list does.
+        return labels.label_list_counted(user=self.request.user).get(pk=label_id)
 
     def perform_create(self, serializer):
-        serializer.instance = labels.label_create(user=self.request.user, **serializer.validated_data)
+        label = labels.label_create(user=self.request.user, **serializer.validated_data)
+        serializer.instance = self._counted(label.pk)
 
     def perform_update(self, serializer):
-        serializer.instance = labels.label_update(user=self.request.user, label_id=serializer.instance.pk, **serializer.validated_data)
+        label = labels.label_update(user=self.request.user, label_id=serializer.instance.pk, **serializer.validated_data)
+        serializer.instance = self._counted(label.pk)
 
     def perform_destroy(self, instance):
         labels.label_delete(user=self.request.user, label_id=instance.pk, source=API)

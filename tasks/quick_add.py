@@ -36,6 +36,7 @@ class Marks:
     priority: str | None = None
     rule: recurrence.Rule | None = None
     start: date | None = None  # "starting <date>"
+    repeat_span: tuple[int, int] | None = None
     due: date | None = None
     problems: list[str] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)
@@ -67,7 +68,7 @@ def _repeat(low: str, marks: Marks, today: date) -> None:
         marks.problems.append(exc.detail)
         return
     if found and not marks.taken(*found.span):
-        marks.rule, marks.start = found.rule, found.start
+        marks.rule, marks.start, marks.repeat_span = found.rule, found.start, found.span
         marks.spans.append(found.span)
 
 
@@ -82,6 +83,11 @@ def _due(low: str, marks: Marks, today: date, *, day_first: bool = True) -> None
 # (name, reader) in order: labels and priority first (a "#1" or "!high" is never a date), then
 # the repeat phrase (its "starting"/"until" dates belong to it), then the due date.
 MARKS: list[tuple[str, Callable[..., None]]] = [("labels", _labels), ("priority", _priority), ("repeat", _repeat), ("due", _due)]
+
+
+def masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with these spans blanked out (same length, so offsets still agree)."""
+    return _masked(text, spans)
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:

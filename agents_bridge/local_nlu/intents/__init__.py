@@ -11,6 +11,9 @@ builder accepts wins; see rules.first_action):
 1. talk.UNDO         "undo", "take that back", "put it back" (before "put it back" can read as
                      reopening a task)
 2. state.BULK        "delete completed tasks", "delete everything" (before anything that deletes one task)
+2b. labels.RULES     "show my work tasks", "label X as work", "remove the work label from X",
+                     "stop repeating X", "make X repeat every week" (before "add ..." reads
+                     "add the work label to X" as a new task)
 3. add.ADD_COMMAND   "add ...", "remind me to ...", "urgent: ..." (a new task, whatever follows)
 4. update.RULES      notes, due dates, titles, priorities, rescheduling (before "done"/"delete":
                      "move X to done" is not a completion, "drop the priority of X" not a delete)
@@ -25,7 +28,7 @@ A new phrasing is one row in the table it belongs to, plus one eval case (chat/e
 
 from ...confirmation import is_no, is_yes
 from ..text import lower_same_length, protect_quotes, repair, restore_quotes
-from . import add, listing, state, talk, update
+from . import add, labels, listing, state, talk, update
 from .actions import Action, AddItem, Clause, Clock, Ref
 from .add import parse_add
 from .clauses import split_clauses
@@ -36,6 +39,7 @@ __all__ = ["Action", "AddItem", "Clock", "Ref", "parse_message", "read_clause"]
 CLAUSE_RULES = [
     talk.UNDO,
     *state.BULK,
+    *labels.RULES,
     add.ADD_COMMAND,
     *update.RULES,
     add.NEED_TO,
