@@ -193,10 +193,17 @@ def find_phrase(text: str, today: date) -> ParsedPhrase | None:
     return None
 
 
+# After "daily", "weekly"...: the end of the phrase. Anything else means the word is part of a
+# title ("weekly planning every monday").
+_ADVERB_END = re.compile(r"\s*(?:$|[#!,.;:)]|(?:starting|beginning|from|until|till|ending|through|on|at|by|due|tomorrow|today)\b)")
+
+
 def _read_at(text: str, start: re.Match) -> tuple[dict[str, str] | None, int]:
     adverb = start.group("adverb")
     if adverb:
         m = _ADVERB_TAIL.match(text, start.end())
+        if not _ADVERB_END.match(text, m.end()):
+            return None, start.end()
         g = {**m.groupdict(), "unit": ADVERBS[adverb]}
         parts = _unit_rule(g)
         if adverb == "fortnightly":

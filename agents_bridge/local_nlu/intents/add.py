@@ -71,10 +71,10 @@ def parse_add(content: Clause, clock: Clock, quoted: list[str]) -> list[AddItem]
 
     # "#home", "!high" and "every month on the 1st": read by the quick-add parser every door uses
     # (tasks.quick_add), then blanked out so nothing below reads them again.
-    marks = quick_add.read_marks(content.low, clock.today, day_first=clock.day_first, only=("labels", "priority", "repeat"))
-    repeat = content.orig[slice(*marks.repeat_span)].strip() if marks.repeat_span else None
-    if marks.spans:
-        content = Clause(quick_add.masked(content.orig, marks.spans), quick_add.masked(content.low, marks.spans))
+    quick = quick_add.read_marks(content.low, clock.today, day_first=clock.day_first, only=("labels", "priority", "repeat"))
+    repeat = content.orig[slice(*quick.repeat_span)].strip() if quick.repeat_span else None
+    if quick.spans:
+        content = Clause(quick_add.masked(content.orig, quick.spans), quick_add.masked(content.low, quick.spans))
 
     # Mark dates and priorities first so list splitting never cuts through "jan 15, 2027".
     hits = dates.find_dates(content.low, clock.today, day_first=clock.day_first)
@@ -134,9 +134,9 @@ def parse_add(content: Clause, clock: Clock, quoted: list[str]) -> list[AddItem]
         # Labels are the whole request's ("add milk and eggs #groceries"); a repeat or a "!high"
         # belongs to the task it follows.
         for item in items:
-            item.labels = list(marks.labels)
+            item.labels = list(quick.labels)
         items[-1].recurrence = repeat
-        items[-1].priority = marks.priority or items[-1].priority
+        items[-1].priority = quick.priority or items[-1].priority
         if pri_from_lead:
             for item in items:
                 item.priority = item.priority or pri_from_lead

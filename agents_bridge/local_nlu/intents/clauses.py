@@ -31,7 +31,8 @@ _CLAUSE_SPLIT = re.compile(
     r"\s*(?:,\s*(?:and\s+then\s+|and\s+also\s+|and\s+|then\s+|also\s+|plus\s+)?|\s+(?:and\s+then|and\s+also|and|then|also|plus|"
     r"after\s+that|as\s+well\s+as)\s+)(?=" + _CMD_START + r")"
 )
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+# "every! 3 days" (a repeat counted from completion, tasks.recurrence) is not the end of a sentence.
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])(?<!every!)\s+|\n+")
 
 
 

@@ -19,7 +19,8 @@ _TASK_WORDS = r"(?:tasks?|todos?|to-dos?|items?|things?|stuff|list)"
 NOT_LABELS = frozenset(
     "all open pending completed complete done finished unfinished remaining outstanding overdue late today today's todays tomorrow "
     "tomorrow's upcoming future next new old recent latest current high low medium urgent important priority other first last "
-    "undone active due dated undated these those the my your every any more".split()
+    "undone active due dated undated these those the my your every any more todo todos to-do to-dos list lists task tasks "
+    "item items thing things stuff show what whats what's everything".split()
 )
 
 
@@ -69,6 +70,13 @@ RULES = [
         "tagged_list",
         r"^(?:(?:show|list|display|see|find|what's|whats|what\s+is|what\s+are)\s+(?:me\s+)?)?(?P<all>all\s+)?(?:(?:my|the)\s+)?(?:" + _TASK_WORDS
         + r"\s+)?(?:labell?ed|tagged|with\s+(?:the\s+)?(?:label|tag))\s+(?:as\s+|with\s+)?" + _NAME + r"(?:\s+(?:label|tag))?\s*[?.!]*$",
+        _labelled_list,
+    ),
+    # "tasks with the groceries label", "show me the ones with the #home tag"
+    rule(
+        "with_the_label",
+        r"^(?:(?:show|list|display|see|find|what\s+are)\s+(?:me\s+)?)?(?P<all>all\s+)?(?:(?:my|the)\s+)?(?:" + _TASK_WORDS
+        + r"|ones)\s+with\s+(?:the\s+|a\s+)?" + _NAME + r"\s+(?:label|tag)\s*[?.!]*$",
         _labelled_list,
     ),
     # "label X as work", "tag X with #home", "label X work"
