@@ -22,6 +22,9 @@ held out) and holdout2.json (30 cases written on 2026-12-03: 28 passed on their 
 one case that had assumed task id 1 was corrected to use {id:Title}; its two misses were then fixed,
 h2-clear-due on that day and h2-priority-down ("the garage can wait, ...") on 2026-12-03 in a later
 session, so neither counts as held out any more: 28 of 30 is its held-out figure).
+holdout_recur.json (34 repeat and label cases, written on 2026-12-05 after the rules but before
+any eval run, committed first): 34 of 34 on its first run, which came after fixes the dev cases
+prompted ("weekly planning every monday", "every! 5 days", "with the X label").
 """
 
 import json
