@@ -6,6 +6,7 @@ import { api, urlFor } from "../api.js";
 import { byId, createAnnouncer, pageData } from "../dom.js";
 import { editInPlace, saveError } from "../inline_edit.js";
 import { LiveSocket } from "../socket.js";
+import { setUpQuickAdd } from "./quick_add.js";
 
 const config = pageData("tasks-config");
 const results = byId("task-results");
@@ -35,6 +36,13 @@ async function refresh() {
       if (freshResults && !editing) results.replaceChildren(...freshResults.childNodes);
       if (freshViews) views.replaceChildren(...freshViews.childNodes);
       prepareTitles();
+
+setUpQuickAdd({
+  form: byId("quick-add"),
+  input: byId("quick-add-text"),
+  preview: byId("quick-add-preview"),
+  url: config.urls.quickAddPreview,
+});
     }
   } catch (e) {
     // The next change or reconnect tries again.
@@ -105,3 +113,10 @@ results.addEventListener("keydown", (event) => {
 });
 
 prepareTitles();
+
+setUpQuickAdd({
+  form: byId("quick-add"),
+  input: byId("quick-add-text"),
+  preview: byId("quick-add-preview"),
+  url: config.urls.quickAddPreview,
+});
