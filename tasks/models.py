@@ -70,9 +70,10 @@ class Task(models.Model):
     search_text = models.GeneratedField(expression=search_text_expression(), output_field=models.TextField(), db_persist=True)
     # RFC 5545 RRULE text without DTSTART (tasks.recurrence): the due date is the start, and
     # completing the task moves it to the rule's next date. Empty: the task does not repeat.
-    recurrence = models.CharField(max_length=255, blank=True, default="")
+    # Defaults in the database too, so rows inserted in SQL (bench loads, bulk copies) are valid.
+    recurrence = models.CharField(max_length=255, blank=True, default="", db_default="")
     # "every!": the next date counts from the day it was completed, not from its due date.
-    recurrence_from_completion = models.BooleanField(default=False)
+    recurrence_from_completion = models.BooleanField(default=False, db_default=False)
     labels = models.ManyToManyField("Label", through="TaskLabel", related_name="tasks", blank=True)
 
     objects = TaskManager()
