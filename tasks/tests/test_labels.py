@@ -174,3 +174,13 @@ def test_task_counts_of_a_list_with_labels_do_not_grow_with_the_page(api_client,
     with django_assert_max_num_queries(8):
         body = api_client.get("/api/tasks/?limit=30").json()
     assert all("work" in t["labels"] for t in body["results"])
+
+
+def test_api_label_filter_counts_a_full_page_right(api_client, user, other_user):
+    for n in range(5):
+        make_task(user, f"Work {n}", labels=["work", "urgent"] if n % 2 else ["work"])
+    make_task(user, "Home", labels=["home"])
+    make_task(other_user, "Theirs", labels=["work"])
+    assert api_client.get("/api/tasks/?label=work&limit=2").json()["count"] == 5
+    assert api_client.get("/api/tasks/?label=work&label=urgent&limit=1").json()["count"] == 2
+    assert api_client.get("/api/tasks/?label=work&completed=false&limit=2").json()["count"] == 5
