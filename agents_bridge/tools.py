@@ -19,8 +19,11 @@ from agents import FunctionTool, RunContextWrapper, function_tool
 from agents.exceptions import ModelBehaviorError
 from django.core.exceptions import ValidationError
 
-from tasks import selectors, services, undo
 from core.db import orm_unit
+from core.errors import ApplicationError
+from tasks import labels as task_labels
+from tasks import selectors, services, undo
+from tasks.recurrence import describe as describe_rule
 
 from . import confirmation
 from .confirmation import NEEDS_CONFIRMATION
@@ -69,6 +72,11 @@ def _parse_due(value: str | None) -> date | None:
         raise ValidationError({"due_date": [f"'{value}' is not a date; use YYYY-MM-DD."]}) from None
 
 
+def _rejected(exc: ApplicationError) -> dict[str, Any]:
+    """A repeat or label the services could not take: the model relays what was not understood."""
+    return _error("invalid", exc.detail)
+
+
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -112,10 +120,13 @@ def _list_unit(
     search: str | None = None,
     due: str | None = None,
     priority: str | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
     today = ctx.today
     completed = {"pending": False, "completed": True}.get(status)
     filters: dict[str, Any] = {"completed": completed, "priority": priority or None}
+    if label and label.strip():
+        filters["labels"] = (label.strip().lstrip("#"),)
     if search and search.strip():
         filters["search_words"] = tuple(search.split())
     if due == "today":
@@ -132,19 +143,20 @@ def _list_unit(
     # Only the columns a row shows: no model instances, and none of the three timestamps, whose
     # parsing was most of this tool's time on a full page.
     shown = list(qs.values(*TASK_ROW_FIELDS)[:LIST_LIMIT])
+    names = task_labels.label_names_for(user=ctx.user, task_ids=[task["id"] for task in shown])
     return {
         "status": "ok",
         "count": min(counted, LIST_COUNT_CAP),
         "count_exact": counted <= LIST_COUNT_CAP,
         "shown": len(shown),
-        "tasks": [_task_row(task) for task in shown],
+        "tasks": [_task_row(task, names.get(task["id"], [])) for task in shown],
     }
 
 
-TASK_ROW_FIELDS = ("id", "title", "description", "completed", "priority", "due_date")
+TASK_ROW_FIELDS = ("id", "title", "description", "completed", "priority", "due_date", "recurrence", "recurrence_from_completion")
 
 
-def _task_row(task: dict[str, Any]) -> dict[str, Any]:
+def _task_row(task: dict[str, Any], labels: list[str]) -> dict[str, Any]:
     description = task["description"]
     if len(description) > DESCRIPTION_PREVIEW_CHARS:
         description = description[:DESCRIPTION_PREVIEW_CHARS] + "…"
@@ -155,11 +167,20 @@ def _task_row(task: dict[str, Any]) -> dict[str, Any]:
         "completed": task["completed"],
         "priority": task["priority"],
         "due_date": _iso(task["due_date"]),
+        "recurrence_text": describe_rule(task["recurrence"], task["recurrence_from_completion"]),
+        "labels": labels,
     }
 
 
 def _add_unit(
-    ctx: TodoContext, *, title: str, description: str = "", due_date: str | None = None, priority: str | None = None
+    ctx: TodoContext,
+    *,
+    title: str,
+    description: str = "",
+    due_date: str | None = None,
+    priority: str | None = None,
+    labels: list[str] | None = None,
+    recurrence: str | None = None,
 ) -> dict[str, Any]:
     try:
         task = services.task_create(
@@ -168,29 +189,42 @@ def _add_unit(
             description=description or "",
             due_date=_parse_due(due_date),
             priority=priority,  # None: the service applies the default
+            labels=labels or None,
+            recurrence=recurrence or None,
+            today=ctx.today,
             source=ctx.source,
         )
     except ValidationError as exc:
         return _invalid(exc)
+    except ApplicationError as exc:
+        return _rejected(exc)
     return {
         "status": "created",
         "task_id": task.pk,
         "title": task.title,
         "due_date": _iso(task.due_date),
         "priority": task.priority,
+        "recurrence_text": task.recurrence_text,
+        "labels": task_labels.task_label_names(task),
     }
 
 
 def _set_completed_unit(ctx: TodoContext, *, task_id: int, completed: bool) -> dict[str, Any]:
     try:
-        task, changed = services.task_set_completed(user=ctx.user, task_id=task_id, completed=completed, source=ctx.source)
+        task, changed = services.task_set_completed(
+            user=ctx.user, task_id=task_id, completed=completed, today=ctx.today, source=ctx.source
+        )
     except selectors.TaskNotFound:
         return _not_found(task_id)
     if not changed:
         status = "already_completed" if completed else "already_pending"
     else:
         status = "completed" if completed else "reopened"
-    return {"status": status, "task_id": task.pk, "title": task.title}
+    answer = {"status": status, "task_id": task.pk, "title": task.title}
+    if completed and changed and not task.completed:
+        # A repeating task: this occurrence is done, and the task stays open on its next date.
+        answer.update(next_due_date=_iso(task.due_date), recurrence_text=task.recurrence_text, still_open=True)
+    return answer
 
 
 def _complete_unit(ctx: TodoContext, *, task_id: int) -> dict[str, Any]:
@@ -209,25 +243,36 @@ def _update_unit(
     description: str | None = None,
     due_date: str | None = None,
     priority: str | None = None,
+    recurrence: str | None = None,
+    labels: list[str] | None = None,
+    add_labels: list[str] | None = None,
+    remove_labels: list[str] | None = None,
 ) -> dict[str, Any]:
-    """None leaves a field as it is; "" clears the description or the due date."""
-    changes = {
-        field: value
-        for field, value in {"title": title, "description": description, "due_date": due_date, "priority": priority}.items()
-        if value is not None
+    """None leaves a field as it is; "" clears the description, the due date or the repeat."""
+    given = {
+        "title": title, "description": description, "due_date": due_date, "priority": priority, "recurrence": recurrence,
+        "labels": labels, "add_labels": add_labels or None, "remove_labels": remove_labels or None,
     }
+    changes = {field: value for field, value in given.items() if value is not None}
     try:
         if "due_date" in changes:
             changes["due_date"] = _parse_due(changes["due_date"])
         if not changes:
             task = selectors.task_get(user=ctx.user, task_id=task_id)
-            return _error("invalid", f"Nothing to change on task {task.pk}: give a new title, description, due_date or priority.")
-        task = services.task_update(user=ctx.user, task_id=task_id, source=ctx.source, **changes)
+            return _error("invalid", f"Nothing to change on task {task.pk}: give a new title, description, due_date, priority, recurrence or labels.")
+        task = services.task_update(user=ctx.user, task_id=task_id, today=ctx.today, source=ctx.source, **changes)
     except selectors.TaskNotFound:
         return _not_found(task_id)
     except ValidationError as exc:
         return _invalid(exc)
-    return {"status": "updated", "task_id": task.pk, "title": task.title, "changed": sorted(changes)}
+    except ApplicationError as exc:
+        return _rejected(exc)
+    answer = {"status": "updated", "task_id": task.pk, "title": task.title, "changed": sorted(changes)}
+    if {"recurrence", "labels", "add_labels", "remove_labels"} & set(changes):
+        answer.update(
+            due_date=_iso(task.due_date), recurrence_text=task.recurrence_text, labels=task_labels.task_label_names(task)
+        )
+    return answer
 
 
 def _delete_unit(ctx: TodoContext, *, task_id: int) -> dict[str, Any]:
@@ -361,16 +406,22 @@ async def add_task(
     description: str = "",
     due_date: str | None = None,
     priority: Priority | None = None,
+    labels: list[str] | None = None,
+    recurrence: str | None = None,
 ) -> str:
     """Create a new task on the user's todo list.
 
     Args:
-        title: Short task title in the user's words, without the date or priority (e.g. "Buy milk").
+        title: Short task title in the user's words, without the date, repeat, labels or priority (e.g. "Buy milk").
         description: Optional longer notes for the task.
-        due_date: Optional due date as YYYY-MM-DD. Resolve words like "tomorrow" or "friday" using today's date from the instructions.
+        due_date: Optional due date as YYYY-MM-DD. Resolve words like "tomorrow" or "friday" using today's date from the instructions. With a recurrence, the first date on or after it.
         priority: Optional priority: "low", "medium" (the default) or "high".
+        labels: Optional label names, e.g. ["home"] for "#home" (new names are created).
+        recurrence: Optional repeat, as the user said it ("every 3 days", "every monday", "every month on the 1st", "every! week" to count from completion) or as RRULE text. Completing a repeating task moves it to its next date.
     """
-    return await _run(ctx.context, "add_task", title=title, description=description, due_date=due_date, priority=priority)
+    return await _run(
+        ctx.context, "add_task", title=title, description=description, due_date=due_date, priority=priority, labels=labels, recurrence=recurrence
+    )
 
 
 @_tool("list_tasks")
@@ -380,6 +431,7 @@ async def list_tasks(
     search: str | None = None,
     due: Literal["today", "overdue", "upcoming"] | None = None,
     priority: Priority | None = None,
+    label: str | None = None,
 ) -> str:
     """List the user's tasks, newest first, or soonest due first with `due` (at most 50 are shown;
     "count" is how many match).
@@ -394,13 +446,15 @@ async def list_tasks(
         search: Optional words to look for; every word must appear in the title or description (case-insensitive).
         due: Optional due-date window: "today", "overdue" (pending and due before today) or "upcoming" (due after today).
         priority: Optional priority filter: "low", "medium" or "high".
+        label: Optional label name: only tasks with this label ("show my work tasks" -> "work").
     """
-    return await _run(ctx.context, "list_tasks", status=status, search=search, due=due, priority=priority)
+    return await _run(ctx.context, "list_tasks", status=status, search=search, due=due, priority=priority, label=label)
 
 
 @_tool("complete_task")
 async def complete_task(ctx: RunContextWrapper[TodoContext], task_id: int) -> str:
-    """Mark one task as done.
+    """Mark one task as done. A repeating task moves to its next due date and stays open
+    (the answer has "next_due_date").
 
     A turn may complete a few tasks (3 by default); past that the result is {"status": "needs_confirmation", ...}:
     ask the user to confirm, and complete the rest after they reply yes.
@@ -432,8 +486,12 @@ async def update_task(
     description: str | None = None,
     due_date: str | None = None,
     priority: Priority | None = None,
+    recurrence: str | None = None,
+    labels: list[str] | None = None,
+    add_labels: list[str] | None = None,
+    remove_labels: list[str] | None = None,
 ) -> str:
-    """Change a task's title, description, due date or priority. Leave out (null) what should stay as it is.
+    """Change a task's title, description, due date, priority, repeat or labels. Leave out (null) what should stay as it is.
 
     Args:
         task_id: The task's id, as shown by list_tasks.
@@ -441,9 +499,14 @@ async def update_task(
         description: New description, or null to keep it ("" empties it).
         due_date: New due date as YYYY-MM-DD, "" to remove the due date, or null to keep it.
         priority: New priority ("low", "medium", "high"), or null to keep it.
+        recurrence: A repeat ("every week", "every monday", RRULE text), "" to stop repeating, or null to keep it.
+        labels: The task's labels, replacing the ones it has, or null to keep them.
+        add_labels: Labels to add ("label X as work" -> ["work"]), keeping the others.
+        remove_labels: Labels to take off ("remove the work label from X" -> ["work"]).
     """
     return await _run(
-        ctx.context, "update_task", task_id=task_id, title=title, description=description, due_date=due_date, priority=priority
+        ctx.context, "update_task", task_id=task_id, title=title, description=description, due_date=due_date, priority=priority,
+        recurrence=recurrence, labels=labels, add_labels=add_labels, remove_labels=remove_labels,
     )
 
 

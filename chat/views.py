@@ -31,6 +31,7 @@ def _page_config() -> dict:
             "tasks": reverse("task-list"),
             "task": url_template("task-detail"),
             "taskEdit": url_template("tasks:edit"),
+            "taskList": reverse("tasks:list"),
             "conversations": reverse("chat_api:conversation-list"),
             "conversation": url_template("chat_api:conversation-detail"),
             "turnUndo": url_template("chat_api:chat-turn-undo"),

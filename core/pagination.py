@@ -49,6 +49,12 @@ class CappedPagination(LimitOffsetPagination):
             self.display_page_controls = True
         return page
 
+    def get_count(self, queryset):
+        # A selector may hand over a cheaper way to count the same rows (tasks.selectors: a
+        # label filter alone is counted from the label's links, not by joining every task).
+        counted_by = getattr(queryset, "counted_by", None)
+        return counted_by() if counted_by is not None else super().get_count(queryset)
+
     def get_limit(self, request):
         limit = self._int_param(request, self.limit_query_param, minimum=1)
         return self.default_limit if limit is None else min(limit, self.max_limit)

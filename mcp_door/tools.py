@@ -50,6 +50,10 @@ class NewTask(BaseModel):
     description: str = Field("", description="Optional longer notes.")
     due_date: str | None = Field(None, description="Optional due date as YYYY-MM-DD.")
     priority: Priority | None = Field(None, description='"low", "medium" (the default) or "high".')
+    labels: list[str] | None = Field(None, max_length=20, description='Label names, e.g. ["home"]; new names are created.')
+    recurrence: str | None = Field(
+        None, description='A repeat: "every 3 days", "every monday", "every month on the 1st", "every! week" (from completion), or RRULE text.'
+    )
 
 
 class TaskRow(TypedDict):
@@ -59,6 +63,8 @@ class TaskRow(TypedDict):
     completed: bool
     priority: str
     due_date: str | None
+    recurrence_text: str
+    labels: list[str]
 
 
 class TaskList(TypedDict):
@@ -79,6 +85,10 @@ class Outcome(TypedDict):
     due_date: NotRequired[str | None]
     priority: NotRequired[str]
     changed: NotRequired[list[str]]
+    recurrence_text: NotRequired[str]
+    labels: NotRequired[list[str]]
+    next_due_date: NotRequired[str | None]
+    still_open: NotRequired[bool]
     error: NotRequired[str]
     message: NotRequired[str]
 
@@ -168,10 +178,11 @@ async def list_tasks(
     search: Annotated[str | None, Field(description="Words that must all appear in the title or description.")] = None,
     due: Annotated[Literal["today", "overdue", "upcoming"] | None, Field(description="A due-date window; sorts soonest first.")] = None,
     priority: Annotated[Priority | None, Field(description="Only tasks of this priority.")] = None,
+    label: Annotated[str | None, Field(description="Only tasks with this label.")] = None,
 ) -> TaskList:
     """List the person's tasks, newest first (soonest due first with `due`). At most 50 are shown;
     `count` is how many match (exact up to 1000, see `count_exact`)."""
-    (result,) = await _invoke("list_tasks", [{"status": status, "search": search, "due": due, "priority": priority}])
+    (result,) = await _invoke("list_tasks", [{"status": status, "search": search, "due": due, "priority": priority, "label": label}])
     return result
 
 
@@ -196,8 +207,9 @@ BatchConfirm = Annotated[
 
 
 async def complete_task(task_ids: TaskIds, confirm: BatchConfirm = False) -> Outcomes:
-    """Mark one or more tasks as done. A task that is already done answers "already_completed".
-    More than a few tasks at once need confirm: true (ask the person first)."""
+    """Mark one or more tasks as done. A task that is already done answers "already_completed"; a
+    repeating task moves to its next date and stays open ("next_due_date", "still_open"). More
+    than a few tasks at once need confirm: true (ask the person first)."""
     return _over_the_limit("complete_task", task_ids, confirm) or await _batch(
         "complete_task", [{"task_id": task_id} for task_id in task_ids]
     )
@@ -214,9 +226,16 @@ async def update_task(
     description: Annotated[str | None, Field(description='New description ("" empties it); leave out to keep it.')] = None,
     due_date: Annotated[str | None, Field(description='New due date as YYYY-MM-DD, "" to remove it; leave out to keep it.')] = None,
     priority: Annotated[Priority | None, Field(description="New priority; leave out to keep it.")] = None,
+    recurrence: Annotated[str | None, Field(description='A repeat ("every week", RRULE text), "" to stop repeating; leave out to keep it.')] = None,
+    labels: Annotated[list[str] | None, Field(max_length=20, description="The task's labels, replacing its current ones.")] = None,
+    add_labels: Annotated[list[str] | None, Field(max_length=20, description="Labels to add, keeping the others.")] = None,
+    remove_labels: Annotated[list[str] | None, Field(max_length=20, description="Labels to take off.")] = None,
 ) -> Outcome:
-    """Change a task's title, description, due date or priority; what is left out stays as it is."""
-    arguments = {"task_id": task_id, "title": title, "description": description, "due_date": due_date, "priority": priority}
+    """Change a task's title, description, due date, priority, repeat or labels; what is left out stays as it is."""
+    arguments = {
+        "task_id": task_id, "title": title, "description": description, "due_date": due_date, "priority": priority,
+        "recurrence": recurrence, "labels": labels, "add_labels": add_labels, "remove_labels": remove_labels,
+    }
     (result,) = await _invoke("update_task", [arguments])
     return _answer(result, [result])
 

@@ -6,7 +6,8 @@ from django.utils.html import format_html, format_html_join
 
 from . import services
 from .journal import ChangeSource
-from .models import Door, Task, TaskChange
+from .labels import task_label_names
+from .models import Door, Label, Task, TaskChange, TaskLabel
 
 # A task's page shows its latest changes; the change list has all of them.
 HISTORY_ROWS = 50
@@ -25,11 +26,34 @@ class ReadOnlyJournal:
         return False
 
 
+class LabelFilter(admin.SimpleListFilter):
+    """Tasks with a label of this name (any case, any owner): "the #work tasks of this person"
+    with a search by username."""
+
+    title = "label"
+    parameter_name = "label"
+
+    def lookups(self, request, model_admin):
+        # The most used names, not every label of every user: the sidebar stays short.
+        from django.db.models import Count
+        from django.db.models.functions import Lower
+
+        names = (
+            Label.objects.annotate(key=Lower("name")).values("key").annotate(n=Count("id")).order_by("-n", "key")[:30]
+        )
+        return [(row["key"], f"#{row['key']}") for row in names]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(pk__in=TaskLabel.objects.filter(label__name__iexact=self.value()).values("task_id"))
+
+
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     """Support staff see everyone's tasks; edits go through the services like any other door."""
 
-    list_display = ("id", "title", "owner", "priority", "due_date", "completed", "created_at")
+    list_display = ("id", "title", "owner", "priority", "due_date", "completed", "repeats", "label_names", "created_at")
     # Sized for a table of millions: no date_hierarchy (its year links read every row), newest
     # first by id (the primary key's index; created_at has no index of its own), and one count of
     # the filtered rows instead of two. Measured with 1,000,000 tasks: 770 ms -> 73 ms.
@@ -38,14 +62,29 @@ class TaskAdmin(admin.ModelAdmin):
         "priority",
         ("due_date", admin.DateFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
+        LabelFilter,
     )
     search_fields = ("title", "owner__username")
     list_select_related = ("owner",)
-    readonly_fields = ("completed_at", "created_at", "updated_at", "history")
-    fields = ("owner", "title", "description", "priority", "due_date", "completed", "completed_at", "created_at", "updated_at", "history")
+    readonly_fields = ("completed_at", "repeats", "label_names", "created_at", "updated_at", "history")
+    fields = (
+        "owner", "title", "description", "priority", "due_date", "completed", "completed_at", "repeats", "label_names",
+        "created_at", "updated_at", "history",
+    )
     raw_id_fields = ("owner",)
     ordering = ("-id",)
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("labels")
+
+    @admin.display(description="Repeats")
+    def repeats(self, obj):
+        return obj.recurrence_text or "—"
+
+    @admin.display(description="Labels")
+    def label_names(self, obj):
+        return ", ".join(f"#{name}" for name in task_label_names(obj)) if obj.pk else "—"
 
     @admin.display(description=f"Changes (the latest {HISTORY_ROWS})")
     def history(self, obj):
@@ -99,6 +138,19 @@ class TaskAdmin(admin.ModelAdmin):
 def _staff(request) -> ChangeSource:
     """The admin door, with the support person who acted (the owner stays the task's)."""
     return ChangeSource(door=Door.ADMIN, actor_id=request.user.pk)
+
+
+@admin.register(Label)
+class LabelAdmin(ReadOnlyJournal, admin.ModelAdmin):
+    """Everyone's labels, read-only: people make and change them through their own doors."""
+
+    list_display = ("id", "name", "owner", "colour", "created_at")
+    search_fields = ("name", "owner__username")
+    list_select_related = ("owner",)
+    fields = ("owner", "name", "colour", "created_at")
+    readonly_fields = fields
+    ordering = ("-id",)
+    show_full_result_count = False
 
 
 @admin.register(TaskChange)

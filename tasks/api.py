@@ -4,13 +4,17 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from . import selectors, services, undo
+from . import labels, quick_add, selectors, services, undo
 from .journal import API
+from .models import Label
 from .serializers import (
     ActivityQuerySerializer,
+    LabelSerializer,
+    QuickAddPreviewSerializer,
+    QuickAddSerializer,
     TaskChangeSerializer,
     TaskListQuerySerializer,
     TaskSerializer,
@@ -38,9 +42,11 @@ class TaskViewSet(viewsets.ModelViewSet):
         if self.action == "list":
             query = TaskListQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
+            data = dict(query.validated_data)
+            data["labels"] = tuple(data.pop("label", ()))
             return selectors.task_list(
                 user=self.request.user,
-                filters=selectors.TaskFilters(**query.validated_data),
+                filters=selectors.TaskFilters(**data),
                 today=timezone.localdate(),
             )
         return selectors.task_list(user=self.request.user)
@@ -60,6 +66,65 @@ class TaskViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.task_delete(user=self.request.user, task_id=instance.pk, source=API)
+
+    @extend_schema(summary="Add a task from one line of text", request=QuickAddSerializer, responses={201: TaskSerializer})
+    @action(detail=False, methods=["post"], url_path="quick-add")
+    def quick_add(self, request):
+        """ "pay rent every month on the 1st #home !high": the title, due date, repeat, labels
+        and priority are read out of the text (tasks.quick_add), then the task is created."""
+        parsed = _quick_add_parse(request)
+        if parsed.problems:
+            raise ValidationError({"text": parsed.problems})
+        task = services.task_create(owner=request.user, source=API, today=timezone.localdate(), **parsed.service_fields())
+        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="What quick add would save, without saving", request=QuickAddSerializer, responses=QuickAddPreviewSerializer)
+    @action(detail=False, methods=["post"], url_path="quick-add/preview")
+    def quick_add_preview(self, request):
+        return Response(QuickAddPreviewSerializer(_quick_add_parse(request).preview()).data)
+
+
+def _quick_add_parse(request) -> quick_add.QuickAdd:
+    body = QuickAddSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    return quick_add.parse(body.validated_data["text"], timezone.localdate())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your labels"),
+    create=extend_schema(summary="Make a label"),
+    retrieve=extend_schema(summary="One of your labels"),
+    update=extend_schema(summary="Rename a label or change its colour"),
+    partial_update=extend_schema(summary="Rename a label or change its colour"),
+    destroy=extend_schema(summary="Delete a label (its tasks lose it; the change is journalled)"),
+)
+class LabelViewSet(viewsets.ModelViewSet):
+    """The caller's labels. Another user's label answers 404, exactly like a missing one."""
+
+    serializer_class = LabelSerializer
+    queryset = Label.objects.none()  # for the schema; get_queryset is what runs
+    pagination_class = None  # a person's labels are a short list
+
+    def get_queryset(self):
+        return labels.label_list_counted(user=self.request.user)
+
+    def get_object(self):
+        return self._counted(labels.label_get(user=self.request.user, label_id=self.kwargs["pk"]).pk)
+
+    def _counted(self, label_id: int) -> Label:
+        # Every answer carries task_count, as the list does.
+        return labels.label_list_counted(user=self.request.user).get(pk=label_id)
+
+    def perform_create(self, serializer):
+        label = labels.label_create(user=self.request.user, **serializer.validated_data)
+        serializer.instance = self._counted(label.pk)
+
+    def perform_update(self, serializer):
+        label = labels.label_update(user=self.request.user, label_id=serializer.instance.pk, **serializer.validated_data)
+        serializer.instance = self._counted(label.pk)
+
+    def perform_destroy(self, instance):
+        labels.label_delete(user=self.request.user, label_id=instance.pk, source=API)
 
 
 # 404 (nothing of the caller's to undo there) is documented for every route with an id.

@@ -15,10 +15,19 @@ from .models import Action, Door, Task, TaskChange
 
 # What an entry remembers of a task: every field a person sees (id aside, which is the entry's
 # task_id). A deletion stores them all, so undo can bring the task back exactly.
-SNAPSHOT_FIELDS = ("title", "description", "completed", "completed_at", "priority", "due_date", "created_at", "updated_at")
+# `labels` is the task's label names (sorted), not a column: see snapshot() and tasks.labels.
+SNAPSHOT_FIELDS = (
+    "title", "description", "completed", "completed_at", "priority", "due_date",
+    "recurrence", "recurrence_from_completion", "labels", "created_at", "updated_at",
+)
 COMPLETION_FIELDS = ("completed", "completed_at", "updated_at")
+# Completing a repeating task moves its due date instead (tasks.services): the entry keeps the
+# due date it had, so Activity shows the occurrence done and undo puts the date back.
+OCCURRENCE_FIELDS = ("completed", "completed_at", "due_date", "updated_at")
 # Fields an edit is judged by: timestamps move with every save and are not a person's edit.
-_TRACKED = ("title", "description", "completed", "completed_at", "priority", "due_date")
+_TRACKED = ("title", "description", "completed", "completed_at", "priority", "due_date", "recurrence", "recurrence_from_completion", "labels")
+# Snapshot fields that are not columns of the task.
+NOT_COLUMNS = ("labels",)
 
 
 @dataclass(frozen=True)
@@ -60,12 +69,14 @@ def _plain(value: Any) -> Any:
 
 def snapshot(task: Task, fields: tuple[str, ...] = SNAPSHOT_FIELDS) -> dict[str, Any]:
     """The task's fields as JSON values (dates in ISO 8601, to the microsecond)."""
-    return {name: _plain(getattr(task, name)) for name in fields}
+    from .labels import task_label_names
+
+    return {name: list(task_label_names(task)) if name == "labels" else _plain(getattr(task, name)) for name in fields}
 
 
 def from_snapshot(values: dict[str, Any]) -> dict[str, Any]:
-    """Model values back from a snapshot."""
-    return {name: Task._meta.get_field(name).to_python(value) for name, value in values.items()}
+    """Model values back from a snapshot (the columns only; labels are set apart, see tasks.undo)."""
+    return {name: Task._meta.get_field(name).to_python(value) for name, value in values.items() if name not in NOT_COLUMNS}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

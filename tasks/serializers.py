@@ -6,12 +6,32 @@ from rest_framework import serializers
 
 from core.serializers import StrictSerializerMixin
 
-from .models import Door, Priority, Task, TaskChange
+from .labels import MAX_PER_TASK, NAME_MAX, task_label_names
+from .models import Door, Label, Priority, Task, TaskChange
 from .selectors import ORDERING_FIELDS
 
 
+class LabelNamesField(serializers.ListField):
+    """A task's labels as a list of names (sorted); names the owner has not used yet are created."""
+
+    def get_attribute(self, instance: Task) -> list[str]:
+        return task_label_names(instance)
+
+
 class TaskSerializer(StrictSerializerMixin, serializers.ModelSerializer):
-    """A task. On writes: title 1-255 characters (trimmed), description up to 4000, unknown fields refused."""
+    """A task. On writes: title 1-255 characters (trimmed), description up to 4000, unknown fields refused.
+    `recurrence` takes RRULE text ("FREQ=WEEKLY;BYDAY=MO") or a phrase ("every 3 days", "every!
+    week" to count from completion); "" stops the repeat."""
+
+    recurrence = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=255,
+        help_text='RRULE text or a phrase such as "every month on the 1st"; read back as RRULE text. "" or null: does not repeat.',
+    )
+    recurrence_text = serializers.CharField(read_only=True, help_text='The repeat in words: "every Monday"; "" when it does not repeat.')
+    labels = LabelNamesField(
+        child=serializers.CharField(max_length=NAME_MAX + 1), required=False, max_length=MAX_PER_TASK,
+        help_text="Label names; ones you do not have yet are created.",
+    )
 
     class Meta:
         model = Task
@@ -23,10 +43,13 @@ class TaskSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "completed_at",
             "priority",
             "due_date",
+            "recurrence",
+            "recurrence_text",
+            "labels",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "completed_at", "created_at", "updated_at"]
+        read_only_fields = ["id", "completed_at", "recurrence_text", "created_at", "updated_at"]
         extra_kwargs = {
             "description": {"allow_blank": True, "required": False},
             # The browsable API's form starts on the model's default, not the first choice (Low).
@@ -47,6 +70,9 @@ class TaskSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "completed_at": _iso_datetime(instance.completed_at, tz),
             "priority": str(instance.priority),
             "due_date": instance.due_date.isoformat() if instance.due_date else None,
+            "recurrence": instance.recurrence,
+            "recurrence_text": instance.recurrence_text,
+            "labels": task_label_names(instance),
             "created_at": _iso_datetime(instance.created_at, tz),
             "updated_at": _iso_datetime(instance.updated_at, tz),
         }
@@ -85,6 +111,40 @@ class TaskListQuerySerializer(serializers.Serializer):
         required=False,
         help_text="Sort key; prefix - for descending. Default: newest first.",
     )
+    label = serializers.ListField(
+        child=serializers.CharField(max_length=NAME_MAX + 1), required=False, max_length=MAX_PER_TASK,
+        help_text="Only tasks with this label (any case); repeat it for tasks with all of several labels.",
+    )
+
+
+class LabelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    """One of your labels. The name is unique among yours in any case; colour is #rrggbb or ""."""
+
+    task_count = serializers.IntegerField(read_only=True, required=False, help_text="How many of your tasks have it.")
+
+    class Meta:
+        model = Label
+        fields = ["id", "name", "colour", "task_count", "created_at"]
+        read_only_fields = ["id", "task_count", "created_at"]
+        extra_kwargs = {"colour": {"required": False, "allow_blank": True}}
+
+
+class QuickAddSerializer(StrictSerializerMixin, serializers.Serializer):
+    text = serializers.CharField(
+        max_length=1000, help_text='One line: "pay rent every month on the 1st #home !high". Dates, repeats, #labels and !priority are read out of it.'
+    )
+
+
+class QuickAddPreviewSerializer(serializers.Serializer):
+    """What quick add would save, without saving it."""
+
+    title = serializers.CharField(allow_blank=True)
+    due_date = serializers.DateField(allow_null=True)
+    recurrence = serializers.CharField(allow_blank=True)
+    recurrence_text = serializers.CharField(allow_blank=True)
+    labels = serializers.ListField(child=serializers.CharField())
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    problems = serializers.ListField(child=serializers.CharField(), help_text="What could not be read; saving would be refused with these.")
 
 
 # --- the journal: GET /api/activity/, undo ---

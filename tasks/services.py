@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import journal
+from . import journal, recurrence
+from . import labels as labels_module
 from .events import announce_after_commit
 from .journal import API, ChangeSource
-from .models import Action, Priority, Task
+from .models import Action, Priority, Task, TaskLabel
 from .selectors import TaskNotFound, task_get
 
 # Sentinel so `task_update` can tell "leave as is" from "clear it" (due_date=None).
@@ -69,9 +70,16 @@ def task_create(
     priority: str = Priority.MEDIUM,
     due_date: date | None = None,
     completed: bool = False,
+    recurrence: str | None = None,
+    labels: list[str] | None = None,
+    today: date | None = None,
     source: ChangeSource = API,
 ) -> Task:
     """Creates the owner's task (already completed when `completed`, e.g. logging something done).
+
+    `recurrence` is RRULE text or a phrase ("every monday"): the due date becomes the rule's
+    first date on or after the given due date (or `today`, the person's local date). `labels`
+    are names; ones the owner does not have yet are created.
 
     Every service here takes `source` (tasks.journal.ChangeSource): the door and chat turn or MCP
     call the change is journalled under, in the same transaction as the change."""
@@ -82,9 +90,16 @@ def task_create(
         priority=priority or Priority.MEDIUM,
         due_date=due_date,
     )
+    if recurrence:
+        _set_recurrence(task, recurrence, today=today or timezone.localdate())
+    label_names = labels_module.clean_names(labels) if labels else []
     _set_completed(task, bool(completed))
     with transaction.atomic():
         _validate_and_save(task)
+        if label_names:
+            labels_module.set_task_labels(task, label_names)
+        else:
+            task._label_names = []
         journal.record(source=source, task=task, action=Action.CREATED, before=None, after=journal.snapshot(task))
         announce_after_commit(owner.pk, "created", task_payload(task))
     return task
@@ -99,8 +114,21 @@ def task_update(
     priority: str = UNSET,
     due_date: date | None = UNSET,
     completed: bool = UNSET,
+    recurrence: str | None = UNSET,
+    labels: list[str] | None = UNSET,
+    add_labels: list[str] | None = None,
+    remove_labels: list[str] | None = None,
+    today: date | None = None,
     source: ChangeSource = API,
 ) -> Task:
+    """Changes the fields given. `recurrence` "" or None stops the repeat; a rule or phrase sets
+    it and moves the due date to its first date on or after the due date (given or current).
+    `labels` replaces the task's labels; `add_labels` / `remove_labels` change some. Completing
+    a repeating task moves it to its next date instead (see task_set_completed)."""
+    today = today or timezone.localdate()
+    wanted = labels_module.clean_names(labels) if labels not in (UNSET, None) else ([] if labels is None else None)
+    adding = labels_module.clean_names(add_labels) if add_labels else []
+    removing = {n.casefold() for n in labels_module.clean_names(remove_labels)} if remove_labels else set()
     with transaction.atomic():
         task = _locked(user, task_id)
         was = journal.snapshot(task)
@@ -108,14 +136,57 @@ def task_update(
         for field, value in changes.items():
             if value is not UNSET:
                 setattr(task, field, _clean_text(value, field))
+        if recurrence is not UNSET:
+            if recurrence:
+                _set_recurrence(task, recurrence, today=today)
+            else:
+                task.recurrence, task.recurrence_from_completion = "", False
+        action = None
         if completed is not UNSET and completed is not None:
-            _set_completed(task, bool(completed))
+            if completed and not task.completed and _advance(task, today):
+                action = Action.COMPLETED
+            else:
+                _set_completed(task, bool(completed))
         _validate_and_save(task)
+        if wanted is not None or adding or removing:
+            names = list(was["labels"]) if wanted is None else wanted
+            names = [n for n in [*names, *adding] if n.casefold() not in removing]
+            labels_module.set_task_labels(task, labels_module.clean_names(names))
         before, after = journal.diff(was, journal.snapshot(task))
         if before:  # a save that changed nothing a person sees has nothing to record or undo
-            journal.record(source=source, task=task, action=journal.edit_action(before, after), before=before, after=after)
+            journal.record(source=source, task=task, action=action or journal.edit_action(before, after), before=before, after=after)
         announce_after_commit(user.pk, "updated", task_payload(task))
     return task
+
+
+def _set_recurrence(task: Task, value: "str | recurrence.Rule", *, today: date) -> None:
+    """Sets the rule from RRULE text, a phrase or a parsed Rule, and the due date to its first
+    date on or after the start: "starting <date>" in the phrase, else the due date, else today."""
+    if isinstance(value, recurrence.Rule):
+        parsed = recurrence.ParsedPhrase(value, None, (0, 0))
+        value = value.rrule
+    else:
+        parsed = recurrence.parse(value, today)
+    start = parsed.start or task.due_date or today
+    first = recurrence.first_on_or_after(parsed.rule.rrule, start)
+    if first is None:
+        raise recurrence.RecurrenceError(f"“{value.strip()[:80]}” has no date on or after {start.isoformat()}.")
+    task.recurrence, task.recurrence_from_completion = parsed.rule.rrule, parsed.rule.from_completion
+    task.due_date = first
+
+
+def _advance(task: Task, today: date) -> bool:
+    """For a repeating task being completed: moves it to its next date and keeps it open (one row,
+    as Todoist does); False when it does not repeat or its rule has ended (then it completes)."""
+    if not task.recurrence:
+        return False
+    rule = recurrence.Rule(task.recurrence, task.recurrence_from_completion)
+    following = recurrence.next_after(rule, due=task.due_date, today=today)
+    if following is None:
+        return False
+    task.due_date = following
+    task.completed_at = None
+    return True
 
 
 def _locked(user: AbstractBaseUser, task_id: int) -> Task:
@@ -131,15 +202,26 @@ def _set_completed(task: Task, completed: bool) -> None:
 
 
 def task_set_completed(
-    *, user: AbstractBaseUser, task_id: int, completed: bool, source: ChangeSource = API
+    *, user: AbstractBaseUser, task_id: int, completed: bool, today: date | None = None, source: ChangeSource = API
 ) -> tuple[Task, bool]:
     """Marks the task done (or not done). Returns the task and whether it changed: asking for the
     state it is already in saves and announces nothing, so a repeated click or a retried request
-    cannot undo itself or notify twice."""
+    cannot undo itself or notify twice.
+
+    A repeating task is not left done: it moves to its rule's next date and stays open, and the
+    journal entry ("completed", with the due date before and after) remembers the occurrence."""
     with transaction.atomic():
         task = _locked(user, task_id)
         if task.completed == completed:
             return task, False
+        if completed:
+            before = journal.snapshot(task, journal.OCCURRENCE_FIELDS)
+            if _advance(task, today or timezone.localdate()):
+                _validate_and_save(task)
+                after = journal.snapshot(task, journal.OCCURRENCE_FIELDS)
+                journal.record(source=source, task=task, action=Action.COMPLETED, before=before, after=after)
+                announce_after_commit(user.pk, "updated", task_payload(task))
+                return task, True
         before = journal.snapshot(task, journal.COMPLETION_FIELDS)
         _set_completed(task, completed)
         _validate_and_save(task)
@@ -149,8 +231,8 @@ def task_set_completed(
     return task, True
 
 
-def task_complete(*, user: AbstractBaseUser, task_id: int, source: ChangeSource = API) -> Task:
-    return task_set_completed(user=user, task_id=task_id, completed=True, source=source)[0]
+def task_complete(*, user: AbstractBaseUser, task_id: int, today: date | None = None, source: ChangeSource = API) -> Task:
+    return task_set_completed(user=user, task_id=task_id, completed=True, today=today, source=source)[0]
 
 
 def task_reopen(*, user: AbstractBaseUser, task_id: int, source: ChangeSource = API) -> Task:
@@ -162,8 +244,10 @@ def task_delete(*, user: AbstractBaseUser, task_id: int, source: ChangeSource = 
     with transaction.atomic():
         task = _locked(user, task_id)
         payload = task_payload(task)
+        snapshot = journal.snapshot(task)
+        labels_module.unlink_tasks(owner_id=user.pk, task_ids=[task.pk])
         _scoped(task).delete()  # not task.delete(): see _validate_and_save
-        journal.record(source=source, task=task, action=Action.DELETED, before=journal.snapshot(task), after=None)
+        journal.record(source=source, task=task, action=Action.DELETED, before=snapshot, after=None)
         announce_after_commit(user.pk, "deleted", payload)
     return task
 
@@ -184,6 +268,8 @@ def _delete_many(*, user: AbstractBaseUser, source: ChangeSource, only_completed
         # Whole rows, not just ids: each deletion's journal entry keeps every field for undo.
         doomed = list(Task.objects.select_for_update().filter(**scope).order_by("id"))
         if doomed:
+            if _attach_labels(user, doomed):
+                labels_module.unlink_tasks(owner_id=user.pk, task_ids=Task.objects.filter(**scope).values("id"))
             Task.objects.filter(**scope).delete()
             batch = source.one_batch()  # one bulk delete is undone as one
             journal.record_many(
@@ -197,6 +283,19 @@ def _delete_many(*, user: AbstractBaseUser, source: ChangeSource, only_completed
             )
             announce_after_commit(user.pk, "deleted_completed" if only_completed else "deleted_all", None)
     return [{"id": task.pk, "title": task.title} for task in doomed]
+
+
+def _attach_labels(user: AbstractBaseUser, tasks: list[Task]) -> bool:
+    """Reads the label names of many tasks in one query (their journal snapshots need them);
+    whether any of them has a label."""
+    names: dict[int, list[str]] = {task.pk: [] for task in tasks}
+    # All the owner's links (a bulk delete may name 100,000 tasks: too many for one IN list).
+    for task_id, name in TaskLabel.objects.filter(owner_id=user.pk).values_list("task_id", "label__name"):
+        if task_id in names:
+            names[task_id].append(name)
+    for task in tasks:
+        task._label_names = sorted(names[task.pk], key=str.casefold)
+    return any(names.values())
 
 
 __all__ = [

@@ -21,7 +21,8 @@ from . import journal
 from .events import announce_after_commit
 from .journal import API, ChangeSource
 from .models import Action, Task, TaskChange
-from .services import task_payload
+from .labels import set_task_labels, unlink_tasks
+from .services import _attach_labels, task_payload
 
 # Above this many tasks, one "reload the list" frame instead of one per task: an undo of a turn
 # that deleted 100 tasks would otherwise wait for 100 sends after its commit.
@@ -126,6 +127,7 @@ def _undo(*, user: AbstractBaseUser, entries: QuerySet[TaskChange], source: Chan
         task_ids = sorted({e.task_id for e in entries})
         # Locked first, so no write of these tasks can slip in between the check and the replay.
         current = {t.pk: t for t in Task.objects.select_for_update().filter(owner_id=user.pk, pk__in=task_ids)}
+        _attach_labels(user, list(current.values()))
         _refuse_if_changed_since(user, entries, current)
         targets = _targets(entries, current)
         result = UndoResult(batch=source.batch)
@@ -206,6 +208,7 @@ def _apply(
 
     doomed = [tid for tid, target in targets.items() if target is None and tid in current]
     if doomed:
+        unlink_tasks(owner_id=user.pk, task_ids=doomed)
         Task.objects.filter(owner_id=user.pk, pk__in=doomed).delete()
         for tid in doomed:
             note(current[tid], Action.DELETED, journal.snapshot(current[tid]), None)
@@ -214,6 +217,7 @@ def _apply(
     if restored:
         _restore(user, restored, targets)
         for task in restored:
+            set_task_labels(task, targets[task.pk].get("labels") or [])
             note(task, Action.CREATED, None, targets[task.pk])
 
     for tid, target in targets.items():
@@ -224,6 +228,8 @@ def _apply(
         for name, value in journal.from_snapshot(target).items():
             if name != "created_at":
                 setattr(task, name, value)
+        if "labels" in target and target["labels"] != was["labels"]:
+            set_task_labels(task, target["labels"])
         before, after = journal.diff(was, journal.snapshot(task))
         if before:
             _save_as_was(task)
@@ -234,7 +240,7 @@ def _apply(
 def _save_as_was(task: Task) -> None:
     """Saves a task put back, updated_at included (Model.save() would make that now)."""
     task.full_clean(exclude=["owner"], validate_constraints=False)
-    values = {name: getattr(task, name) for name in journal.SNAPSHOT_FIELDS if name != "created_at"}
+    values = {name: getattr(task, name) for name in journal.SNAPSHOT_FIELDS if name not in ("created_at", *journal.NOT_COLUMNS)}
     Task.objects.filter(owner_id=task.owner_id, pk=task.pk).update(**values)
 
 

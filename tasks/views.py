@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from . import selectors, services, undo
-from .forms import TaskForm
+from core.errors import ApplicationError
+
+from . import labels, quick_add, selectors, services, undo
+from .forms import QuickAddForm, TaskForm
 from .journal import PAGE
 from .models import Door
 
@@ -77,31 +79,39 @@ def _pager_keep(**query) -> str:
     return f"{kept}&" if kept else ""
 
 
-def _apply_service_errors(form: TaskForm, exc: ValidationError) -> None:
+def _apply_service_errors(form: TaskForm, exc: ValidationError | ApplicationError) -> None:
+    if isinstance(exc, ApplicationError):
+        field = {"invalid_recurrence": "recurrence", "invalid_label": "labels", "label_exists": "labels"}.get(exc.code)
+        form.add_error(field if field in form.fields else None, exc.detail)
+        return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _list_context(request, form: TaskForm | None = None) -> dict:
+def _list_context(request, form: TaskForm | None = None, quick: QuickAddForm | None = None) -> dict:
     show = _show(request) or "all"
     search = request.GET.get("q", "").strip()[:SEARCH_MAX_CHARS]
+    label = request.GET.get("label", "").strip()[: labels.NAME_MAX] or None
     today = timezone.localdate()
-    filters = replace(_view_filters(show, today), search=search or None)
+    filters = replace(_view_filters(show, today), search=search or None, labels=(label,) if label else ())
     tasks = selectors.task_list(user=request.user, filters=filters, today=today)
     counts = selectors.task_counts(user=request.user, today=today)
     paginator = Paginator(tasks, PAGE_SIZE)
-    if not search:
+    if not search and not label:
         # The tab's count is the page count: one COUNT over the user's tasks fewer per view.
         paginator.count = counts[show]
     page = paginator.get_page(request.GET.get("page"))
     return {
         "form": form or TaskForm(),
         "undo_offer": request.session.pop(UNDO_OFFER, None),
+        "quick": quick or QuickAddForm(),
         "page": page,
         "tasks": page.object_list,
         "show": show,
         "search": search,
-        "pager_keep": _pager_keep(show=show, q=search),
+        "label": label,
+        "labels": labels.label_list(user=request.user),
+        "pager_keep": _pager_keep(show=show, q=search, label=label),
         "views": VIEWS,
         "counts": counts,
         "today": today,
@@ -110,6 +120,7 @@ def _list_context(request, form: TaskForm | None = None) -> dict:
                 "socket": LIVE_SOCKET_PATH,
                 "task": url_template("task-detail"),
                 "activityUndo": url_template("activity-undo"),
+                "quickAddPreview": reverse("task-quick-add-preview"),
             }
         },
     }
@@ -126,8 +137,8 @@ def task_create_page(request):
     form = TaskForm(request.POST)
     if form.is_valid():
         try:
-            task = services.task_create(owner=request.user, source=PAGE, **form.cleaned_data)
-        except ValidationError as exc:
+            task = services.task_create(owner=request.user, source=PAGE, **form.service_fields())
+        except (ValidationError, ApplicationError) as exc:
             _apply_service_errors(form, exc)
         else:
             messages.success(request, f"Added “{task.title}”.")
@@ -136,13 +147,34 @@ def task_create_page(request):
 
 
 @login_required
+@require_POST
+def task_quick_add_page(request):
+    """The quick-add field without JavaScript: the server reads the line (tasks.quick_add, the
+    parser of every door) and saves it, or shows what it could not read."""
+    quick = QuickAddForm(request.POST)
+    if quick.is_valid():
+        parsed = quick_add.parse(quick.cleaned_data["text"], timezone.localdate())
+        for problem in parsed.problems:
+            quick.add_error("text", problem)
+        if not parsed.problems:
+            try:
+                task = services.task_create(owner=request.user, source=PAGE, today=timezone.localdate(), **parsed.service_fields())
+            except (ValidationError, ApplicationError) as exc:
+                quick.add_error("text", exc.detail if isinstance(exc, ApplicationError) else "; ".join(exc.messages))
+            else:
+                messages.success(request, f"Added “{task.title}”.")
+                return _back(request)
+    return render(request, "tasks/task_list.html", _list_context(request, quick=quick), status=400)
+
+
+@login_required
 def task_edit_page(request, task_id: int):
     task = _get_task_or_404(request, task_id)
     form = TaskForm(request.POST or None, instance=task)
     if request.method == "POST" and form.is_valid():
         try:
-            services.task_update(user=request.user, task_id=task.pk, source=PAGE, **form.cleaned_data)
-        except ValidationError as exc:
+            services.task_update(user=request.user, task_id=task.pk, source=PAGE, **form.service_fields())
+        except (ValidationError, ApplicationError) as exc:
             _apply_service_errors(form, exc)
         else:
             messages.success(request, "Saved.")

@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from tasks.api import ActivityViewSet, TaskViewSet
+from tasks.api import ActivityViewSet, LabelViewSet, TaskViewSet
 
 from . import account_pages, accounts, api_errors
 from .health import health
@@ -14,6 +14,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("tasks", TaskViewSet, basename="task")
 router.register("activity", ActivityViewSet, basename="activity")
+router.register("labels", LabelViewSet, basename="label")
 
 api_patterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="api_register"),

@@ -27,6 +27,7 @@ from .phrasing import (
     task_label,
     update_sentence,
 )
+from .labelling import add_label_args, label_update_sentence, occurrence_sentence, repeat_and_labels
 from .replay import Call, TurnState
 from .resolving import ask_which, resolve_all
 from .text import as_title
@@ -44,6 +45,10 @@ def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
             args["due_date"] = item.due.isoformat()
         if item.priority:
             args["priority"] = item.priority
+        if item.labels:
+            args["labels"] = item.labels
+        if item.recurrence:
+            args["recurrence"] = item.recurrence
         calls.append(Call("add_task", args))
     if not calls:
         return "What should the new task be called?"
@@ -63,6 +68,7 @@ def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
             extra.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
         if task.get("priority") in ("high", "low"):
             extra.append(f"{task['priority']} priority")
+        extra.extend(repeat_and_labels(task))
         if task.get("has_notes"):
             extra.append("with your notes")
         sentences.append(f"Added {task_label(task)}" + (", " + ", ".join(extra) if extra else "") + ".")
@@ -74,6 +80,7 @@ def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
                 extra.append("due " + dates.format_due(date.fromisoformat(task["due_date"]), env.clock.today))
             if task.get("priority") in ("high", "low"):
                 extra.append(f"{task['priority']} priority")
+            extra.extend(repeat_and_labels(task))
             named.append(f"“{task.get('title')}” ({', '.join(extra)})")
         sentences.append(f"Added {len(added)} tasks: {join_words(named)}.")
     if problems:
@@ -109,7 +116,11 @@ def _do_state(action: Action, env: TurnState) -> Generator[Any, Any, str]:
             else:
                 done.append(output)
         env.turn_tasks = done + already
+        moved = [t for t in done if t.get("still_open")]
+        done = [t for t in done if not t.get("still_open")]
         names = join_words([task_label(t) for t in done])
+        for task in moved:  # a repeating task: this time is done, the task moves on
+            sentences.append(occurrence_sentence(task, env.clock.today))
         if done and kind == "complete":
             sentences.append(f"Marked {names} as done.")
         elif done and kind == "reopen":
@@ -162,6 +173,7 @@ def _do_update(action: Action, env: TurnState) -> Generator[Any, Any, str]:
                 args["due_date"] = (start + timedelta(days=action.shift_days)).isoformat()
             if action.new_priority:
                 args["priority"] = action.new_priority
+            add_label_args(action, args)
             calls.append(Call("update_task", args))
         outputs = yield calls
         updated = []
@@ -170,7 +182,7 @@ def _do_update(action: Action, env: TurnState) -> Generator[Any, Any, str]:
                 sentences.append(error_sentence(output if isinstance(output, dict) else {}))
                 continue
             updated.append(output)
-            sentences.append(update_sentence(call.args, output, before, env.clock.today))
+            sentences.append(label_update_sentence(call.args, output) or update_sentence(call.args, output, before, env.clock.today))
         env.turn_tasks = updated
         sentences = merge_update_sentences(sentences)
     if resolved.choices:
@@ -188,6 +200,8 @@ def _do_list(action: Action, env: TurnState) -> Generator[Any, Any, str]:
         args["due"] = action.due_filter
     if action.priority:
         args["priority"] = action.priority
+    if action.label:
+        args["label"] = action.label
     listed = yield from (_list_window(action, args, env) if action.due_until else _list_call(args))
     if isinstance(listed, str):
         return listed
@@ -211,6 +225,7 @@ def _do_list(action: Action, env: TurnState) -> Generator[Any, Any, str]:
             bits.append(("overdue, due " if late else "due ") + dates.format_due(due, env.clock.today))
         if task.get("priority") in ("high", "low"):
             bits.append(f"{task['priority']} priority")
+        bits.extend(repeat_and_labels(task))
         if task.get("completed") and action.status == "all":
             bits.append("done")
         lines.append("• " + ", ".join(bits))

@@ -92,6 +92,8 @@ def describe_filter(action: Action) -> str:
         words.append("completed")
     elif action.status == "pending" and not action.due_filter:
         words.append("pending")
+    if action.label:
+        words.append(action.label)
     return " ".join(words)
 
 

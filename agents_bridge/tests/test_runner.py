@@ -34,7 +34,8 @@ async def test_a_turn_streams_the_tool_call_its_result_and_the_reply(user):
     assert frames[0]["name"] == "add_task" and frames[0]["arguments"] == {"title": "Buy milk"}
     task = await Task.objects.aget(owner=user)
     assert frames[1]["name"] == "add_task"
-    assert frames[1]["output"] == {"status": "created", "task_id": task.pk, "title": "Buy milk", "due_date": None, "priority": "medium"}
+    assert frames[1]["output"] == {"status": "created", "task_id": task.pk, "title": "Buy milk", "due_date": None, "priority": "medium",
+        "recurrence_text": "", "labels": []}
     assert frames[2]["text"] == "Added “Buy milk”."
 
 

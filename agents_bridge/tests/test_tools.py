@@ -56,7 +56,10 @@ async def test_tool_names_are_the_public_contract():
 
 async def test_add_task_creates_the_task_for_the_acting_user(user):
     out = await call(tools.add_task, user, title="  Buy milk ", due_date="2030-01-11", priority="high")
-    assert out == {"status": "created", "task_id": out["task_id"], "title": "Buy milk", "due_date": "2030-01-11", "priority": "high"}
+    assert out == {
+        "status": "created", "task_id": out["task_id"], "title": "Buy milk", "due_date": "2030-01-11", "priority": "high",
+        "recurrence_text": "", "labels": [],
+    }
     task = await Task.objects.aget(pk=out["task_id"])
     assert (task.owner_id, task.title, task.due_date, task.priority) == (user.pk, "Buy milk", date(2030, 1, 11), "high")
 
@@ -88,7 +91,7 @@ async def test_list_tasks_shows_pending_tasks_newest_first_by_default(user, othe
     out = await call(tools.list_tasks, user)
     assert out["status"] == "ok" and out["count"] == 2 and out["shown"] == 2
     assert [t["task_id"] for t in out["tasks"]] == [newer.pk, older.pk]
-    assert set(out["tasks"][0]) == {"task_id", "title", "description", "completed", "priority", "due_date"}
+    assert set(out["tasks"][0]) == {"task_id", "title", "description", "completed", "priority", "due_date", "recurrence_text", "labels"}
 
 
 async def test_list_tasks_filters_by_status(user):

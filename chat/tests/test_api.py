@@ -37,7 +37,8 @@ def test_chat_runs_one_turn_and_answers_with_the_reply_and_tool_calls(api_client
             {
                 "name": "add_task",
                 "arguments": {"title": "Buy milk"},
-                "output": {"status": "created", "task_id": task.pk, "title": "Buy milk", "due_date": None, "priority": "medium"},
+                "output": {"status": "created", "task_id": task.pk, "title": "Buy milk", "due_date": None, "priority": "medium",
+        "recurrence_text": "", "labels": []},
             }
         ],
         "needs_confirmation": False,

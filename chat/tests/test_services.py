@@ -68,7 +68,8 @@ async def test_a_turn_runs_the_tool_saves_both_messages_and_streams_frames_in_or
         {
             "name": "add_task",
             "arguments": {"title": "Buy milk"},
-            "output": {"status": "created", "task_id": task.pk, "title": "Buy milk", "due_date": None, "priority": "medium"},
+            "output": {"status": "created", "task_id": task.pk, "title": "Buy milk", "due_date": None, "priority": "medium",
+        "recurrence_text": "", "labels": []},
         }
     ]
     assert (turn.reply_text, turn.status, turn.tool_calls) == ("Added “Buy milk”.", "complete", reply.tool_calls)

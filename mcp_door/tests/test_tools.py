@@ -167,3 +167,19 @@ async def test_a_batch_over_the_limit_changes_nothing_until_confirmed(http, user
     await call(http, token, tool, task_ids=ids, confirm=True)
     after = await rows(owner=user)
     assert after == [] if tool == "delete_task" else all(r["completed"] for r in after) and len(after) == 5
+
+
+async def test_mcp_tools_take_labels_and_a_repeat_and_list_by_label(http, user, token):
+    result = await call(http, token, "add_task", tasks=[{"title": "Water the plants", "labels": ["home"], "recurrence": "every 3 days"}])
+    created = result["structuredContent"]["results"][0]
+    assert (created["labels"], created["recurrence_text"]) == (["home"], "every 3 days")
+    await make(user, "Report", labels=["work"])
+
+    listed = (await call(http, token, "list_tasks", label="home"))["structuredContent"]
+    assert [(t["title"], t["labels"], t["recurrence_text"]) for t in listed["tasks"]] == [("Water the plants", ["home"], "every 3 days")]
+
+    updated = (await call(http, token, "update_task", task_id=created["task_id"], add_labels=["garden"], recurrence=""))["structuredContent"]
+    assert updated["labels"] == ["garden", "home"] and updated["recurrence_text"] == ""
+
+    bad = await call(http, token, "update_task", task_id=created["task_id"], recurrence="every blue moon")
+    assert bad["isError"] is True and "blue moon" in bad["content"][0]["text"]

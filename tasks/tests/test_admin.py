@@ -158,3 +158,26 @@ def test_admin_writes_are_journalled_with_the_support_person_as_actor(admin, use
     change = TaskChange.objects.filter(task_id=task.pk).order_by("-id").first()
     assert change.door == "admin" and change.action == "updated"
     assert change.actor.username == "root" and change.owner_id == user.pk
+
+
+def test_support_sees_labels_and_repeats_and_filters_tasks_by_label(support, user, other_user):
+    make_task(user, "Water the plants", labels=["home"], recurrence="every 3 days")
+    make_task(other_user, "Write slides", labels=["work"])
+
+    listed = support.get("/admin/tasks/task/").content.decode()
+    assert "#home" in listed and "every 3 days" in listed
+
+    home = support.get("/admin/tasks/task/?label=home").content.decode()
+    assert "Water the plants" in home and "Write slides" not in home
+
+
+def test_support_can_read_labels_but_not_change_or_delete_them(support, user):
+    from tasks.labels import label_create
+    from tasks.models import Label
+
+    label = label_create(user=user, name="home")
+    assert support.get("/admin/tasks/label/").status_code == 200
+    assert "home" in support.get(f"/admin/tasks/label/{label.pk}/change/").content.decode()
+    assert support.post(f"/admin/tasks/label/{label.pk}/change/", {"name": "x"}).status_code == 403
+    assert support.post(f"/admin/tasks/label/{label.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Label.objects.get(pk=label.pk).name == "home"

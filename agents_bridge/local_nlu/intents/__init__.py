@@ -11,6 +11,9 @@ builder accepts wins; see rules.first_action):
 1. talk.UNDO         "undo", "take that back", "put it back" (before "put it back" can read as
                      reopening a task)
 2. state.BULK        "delete completed tasks", "delete everything" (before anything that deletes one task)
+2b. labels.RULES     "show my work tasks", "label X as work", "remove the work label from X",
+                     "stop repeating X", "make X repeat every week" (before "add ..." reads
+                     "add the work label to X" as a new task)
 3. add.ADD_COMMAND   "add ...", "remind me to ...", "urgent: ..." (a new task, whatever follows)
    add.INTENT        "I always forget to stretch" (offers "Stretch"; a request inside is read as one)
    listing.ASK_ABOUT "when's the vet appointment?", "is the rent paid?" (questions about one task)
@@ -31,7 +34,7 @@ A new phrasing is one row in the table it belongs to, plus one eval case (chat/e
 
 from ...confirmation import is_no, is_yes
 from ..text import lower_same_length, protect_quotes, repair, restore_quotes
-from . import add, listing, state, talk, update
+from . import add, labels, listing, state, talk, update
 from .actions import Action, AddItem, Clause, Clock, Ref
 from .add import parse_add
 from .clauses import split_clauses
@@ -45,6 +48,7 @@ MESSAGE_RULES = [add.LITERAL_TITLE]
 CLAUSE_RULES = [
     talk.UNDO,
     *state.BULK,
+    *labels.RULES,
     add.ADD_COMMAND,
     *add.INTENT,
     *listing.ASK_ABOUT,

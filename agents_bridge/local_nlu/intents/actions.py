@@ -22,6 +22,8 @@ class AddItem:
     description: str = ""
     due: date | None = None
     priority: str | None = None
+    labels: list[str] = field(default_factory=list)  # "#home" (tasks.quick_add reads them)
+    recurrence: str | None = None  # the repeat phrase as typed: "every month on the 1st"
 
 
 @dataclass
@@ -37,6 +39,11 @@ class Action:
     clear_due: bool = False
     shift_days: int | None = None
     new_priority: str | None = None
+    # labels and repeats (intents/labels.py): "label X as work", "stop repeating X"
+    add_labels: list[str] = field(default_factory=list)
+    remove_labels: list[str] = field(default_factory=list)
+    new_recurrence: str | None = None  # a phrase; "" stops the repeat
+    label: str | None = None  # list: only tasks with this label
     # list
     status: str = "pending"
     due_filter: str | None = None

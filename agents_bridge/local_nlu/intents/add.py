@@ -8,6 +8,7 @@ may also be another request in disguise), BARE_TODO ("buy flowers for anna tomor
 import re
 
 from core import dates
+from tasks import quick_add
 from ..text import PLACEHOLDER_RE, as_title, restore_quotes, squash
 from .actions import Action, AddItem, Clause, Clock
 from .rules import Reading, rule, rules_for
@@ -68,6 +69,13 @@ def parse_add(content: Clause, clock: Clock, quoted: list[str]) -> list[AddItem]
             content = content.cut(0, m.start())
             break
 
+    # "#home", "!high" and "every month on the 1st": read by the quick-add parser every door uses
+    # (tasks.quick_add), then blanked out so nothing below reads them again.
+    quick = quick_add.read_marks(content.low, clock.today, day_first=clock.day_first, only=("labels", "priority", "repeat"))
+    repeat = content.orig[slice(*quick.repeat_span)].strip() if quick.repeat_span else None
+    if quick.spans:
+        content = Clause(quick_add.masked(content.orig, quick.spans), quick_add.masked(content.low, quick.spans))
+
     # Mark dates and priorities first so list splitting never cuts through "jan 15, 2027".
     hits = dates.find_dates(content.low, clock.today, day_first=clock.day_first)
     pri_hits = find_priorities(content.low, title_context=True)
@@ -124,6 +132,12 @@ def parse_add(content: Clause, clock: Clock, quoted: list[str]) -> list[AddItem]
         items.append(AddItem(title=as_title(restore_quotes(text, quoted)), due=due, priority=priority))
     if items:
         items[-1].description = description
+        # Labels are the whole request's ("add milk and eggs #groceries"); a repeat or a "!high"
+        # belongs to the task it follows.
+        for item in items:
+            item.labels = list(quick.labels)
+        items[-1].recurrence = repeat
+        items[-1].priority = quick.priority or items[-1].priority
         if pri_from_lead:
             for item in items:
                 item.priority = item.priority or pri_from_lead

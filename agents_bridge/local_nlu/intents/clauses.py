@@ -39,7 +39,8 @@ _CLAUSE_SPLIT = re.compile(
     r"\s*(?:,\s*(?:and\s+then\s+|and\s+also\s+|and\s+now\s+|and\s+|then\s+|also\s+|plus\s+|so\s+|but\s+|now\s+)?|"
     r"\s+(?:and\s+then|and\s+also|and\s+now|and|then|also|plus|after\s+that|as\s+well\s+as|so|but)\s+)(?=" + _POLITE_LEAD + _CMD_START + r")"
 )
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
+# "every! 3 days" (a repeat counted from completion, tasks.recurrence) is not the end of a sentence.
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])(?<!every!)\s+|\n+")
 
 
 

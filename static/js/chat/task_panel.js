@@ -40,6 +40,13 @@ export function createTaskPanel({ root, urls, announce, showNotice }) {
     if (task.priority && task.priority !== "medium") {
       meta.appendChild(el("span", `pill ${task.priority}`, task.priority === "high" ? "High" : "Low"));
     }
+    if (task.recurrence_text) meta.appendChild(el("span", "repeat", `↻ ${task.recurrence_text}`));
+    (task.labels || []).forEach((name) => {
+      const chip = el("a", "chip label", `#${name}`);
+      chip.dataset.label = name;
+      chip.href = `${urls.taskList}?label=${encodeURIComponent(name)}`;
+      meta.appendChild(chip);
+    });
     li.classList.toggle("done", !!task.completed);
     li.classList.toggle("overdue", isOverdue(task));
     return li;
@@ -56,6 +63,33 @@ export function createTaskPanel({ root, urls, announce, showNotice }) {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
     return false;
   }
+
+  // ---------- the label filter: a chip shows only that label's tasks, in this panel ----------
+  let labelFilter = null;
+
+  function labelsOf(li) {
+    return Array.from(li.querySelectorAll(".chip.label")).map((chip) => chip.dataset.label.toLowerCase());
+  }
+
+  function applyLabelFilter() {
+    root.querySelectorAll(".side-task").forEach((li) => {
+      li.hidden = labelFilter !== null && !labelsOf(li).includes(labelFilter.toLowerCase());
+    });
+    byId("side-label-filter").hidden = labelFilter === null;
+    byId("side-label-name").textContent = labelFilter === null ? "" : `#${labelFilter}`;
+  }
+
+  root.addEventListener("click", (event) => {
+    const chip = event.target.closest(".chip.label");
+    if (chip) {
+      event.preventDefault();
+      labelFilter = chip.dataset.label;
+      applyLabelFilter();
+    } else if (event.target.id === "side-label-clear") {
+      labelFilter = null;
+      applyLabelFilter();
+    }
+  });
 
   function insertSorted(list, li) {
     const byDue = list === pendingList;
@@ -88,6 +122,7 @@ export function createTaskPanel({ root, urls, announce, showNotice }) {
     if (old) old.remove();
     const li = buildItem(task);
     insertSorted(task.completed ? doneList : pendingList, li);
+    applyLabelFilter();
     if (highlight) {
       li.classList.add("just-changed");
       window.setTimeout(() => li.classList.remove("just-changed"), 1600);
@@ -112,6 +147,7 @@ export function createTaskPanel({ root, urls, announce, showNotice }) {
       doneList.textContent = "";
       resultsOf(pending).forEach((t) => insertSorted(pendingList, buildItem(t)));
       resultsOf(done).forEach((t) => insertSorted(doneList, buildItem(t)));
+      applyLabelFilter();
       refreshCounts();
     } catch (e) {
       // The next change or reconnect tries again.

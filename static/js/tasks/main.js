@@ -7,6 +7,7 @@ import { api, urlFor } from "../api.js";
 import { byId, createAnnouncer, el, pageData } from "../dom.js";
 import { editInPlace, saveError } from "../inline_edit.js";
 import { LiveSocket } from "../socket.js";
+import { setUpQuickAdd } from "./quick_add.js";
 
 const config = pageData("tasks-config");
 const results = byId("task-results");
@@ -35,70 +36,7 @@ async function refresh() {
       const freshViews = fresh.getElementById("task-views");
       if (freshResults && !editing) results.replaceChildren(...freshResults.childNodes);
       if (freshViews) views.replaceChildren(...freshViews.childNodes);
-      // ---------- delete, with Undo ------------------------------------------------------------------
-
-const toast = byId("toast");
-const TOAST_MS = 10000;
-let toastTimer = null;
-
-/** Shows `text` in the toast, with an action button when `action` is {label, run}. */
-function showToast(text, action) {
-  window.clearTimeout(toastTimer);
-  toast.replaceChildren(el("span", "toast-text", text));
-  if (action) {
-    const button = el("button", "toast-action", action.label);
-    button.type = "button";
-    button.addEventListener("click", action.run, { once: true });
-    toast.appendChild(button);
-  }
-  toast.hidden = false;
-  toastTimer = window.setTimeout(() => { toast.hidden = true; }, TOAST_MS);
-}
-
-async function undoDelete(deleted) {
-  showToast(`Bringing back “${deleted.title}”…`);
-  try {
-    await api("POST", urlFor(config.urls.activityUndo, deleted.change_id), { scope: "entry" });
-    showToast(`Brought back “${deleted.title}”.`);
-  } catch (err) {
-    // A conflict changes nothing; the API's sentence names what changed since.
-    showToast(err.message || "Could not undo.");
-  }
-  refresh();
-}
-
-async function deleteInPlace(form) {
-  const item = form.closest(".task");
-  const button = form.querySelector("button");
-  button.disabled = true;
-  try {
-    const res = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    });
-    if (!res.ok) throw new Error(res.status === 404 ? "That task is already gone." : `Could not delete it (${res.status}).`);
-    const deleted = await res.json();
-    if (item) item.remove();
-    showToast(deleted.detail, { label: "Undo", run: () => undoDelete(deleted) });
-  } catch (err) {
-    button.disabled = false;
-    showToast(err.message);
-  }
-  refresh();
-}
-
-results.addEventListener("submit", (event) => {
-  const form = event.target.closest(".delete-form");
-  if (!form) return;
-  event.preventDefault();
-  deleteInPlace(form);
-});
-
-if (!toast.hidden) toastTimer = window.setTimeout(() => { toast.hidden = true; }, TOAST_MS);
-
-prepareTitles();
+      prepareTitles();
     }
   } catch (e) {
     // The next change or reconnect tries again.
@@ -232,3 +170,10 @@ results.addEventListener("submit", (event) => {
 if (!toast.hidden) toastTimer = window.setTimeout(() => { toast.hidden = true; }, TOAST_MS);
 
 prepareTitles();
+
+setUpQuickAdd({
+  form: byId("quick-add"),
+  input: byId("quick-add-text"),
+  preview: byId("quick-add-preview"),
+  url: config.urls.quickAddPreview,
+});

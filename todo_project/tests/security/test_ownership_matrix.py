@@ -17,6 +17,8 @@ from mcp_door.services import token_create
 from tasks.models import Task
 from tasks.journal import ChangeSource
 from tasks.models import Door, Task, TaskChange
+from tasks.labels import label_create
+from tasks.models import Label, TaskLabel
 from tasks.tests.factories import make_task
 
 SECRET = "alice-private-7f3a"
@@ -77,6 +79,16 @@ def _journal_state(alice, params) -> Any:
     return list(Task.objects.filter(owner=alice).values()), TaskChange.objects.filter(owner=alice).count()
 
 
+def _label(alice) -> dict[str, Any]:
+    label = label_create(user=alice, name=SECRET)
+    make_task(alice, f"{SECRET} labelled", labels=[SECRET])
+    return {"id": label.pk}
+
+
+def _label_state(alice, params) -> Any:
+    return list(Label.objects.filter(owner=alice).values()), list(TaskLabel.objects.filter(owner=alice).values())
+
+
 def _turn(alice) -> dict[str, Any]:
     conversation = Conversation.objects.create(owner=alice, title=f"{SECRET} chat")
     reply = Message.objects.create(conversation=conversation, role="assistant", content=f"{SECRET} reply")
@@ -93,6 +105,7 @@ ROUTES: dict[str, Owned] = {
     "/api/activity/{id}/": Owned(_change, _journal_state, {}),
     "/api/activity/{id}/undo/": Owned(_change, _journal_state, {"scope": "batch"}),
     "/api/chat/turns/{message_id}/undo/": Owned(_turn, _journal_state, {}),
+    "/api/labels/{id}/": Owned(_label, _label_state, {"name": "hijacked", "colour": "#ff0000"}),
 }
 
 
