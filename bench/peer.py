@@ -112,6 +112,19 @@ class Server:
             time.sleep(0.3)
         time.sleep(1.0)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server and its workers (its process group): a figure per request
+        that the machine's load does not inflate the way it does wall-clock times."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # field 5, the process group
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)  # the process group: uvicorn's workers too
@@ -266,10 +279,13 @@ def main() -> common.Report:
 
             for clients in CLIENTS:
                 totals: dict[str, loadgen.Run] = {name: loadgen.Run() for name in servers}
+                cpu: dict[str, float] = {name: 0.0 for name in servers}
                 # ABBA (and round-robin for more servers): neither side always runs first or last.
                 order = list(servers) + list(reversed(servers))
                 for name in order:
+                    cpu_before = servers[name].cpu_seconds()
                     run = asyncio.run(concurrent(servers[name], case, tokens[name], clients, STAGE_S))
+                    cpu[name] += servers[name].cpu_seconds() - cpu_before
                     t = totals[name]
                     t.seconds += run.seconds
                     t.latencies += run.latencies
@@ -285,6 +301,8 @@ def main() -> common.Report:
                            "peer_rps": round(peer_rps, 1), "x_rps": round(rps / peer_rps, 2),
                            "p95": common.summary_ms(t.latencies)["p95"],
                            "peer_p95": common.summary_ms(totals["peer"].latencies)["p95"],
+                           "cpu_ms_req": round(1000 * cpu[name] / max(t.ok, 1), 2),
+                           "peer_cpu_ms_req": round(1000 * cpu["peer"] / max(totals["peer"].ok, 1), 2),
                            "errors": sum(t.errors.values()) + sum(totals["peer"].errors.values())}
                     report.row("requests/s (x = ours / peer, >= 1 is more)", **row)
                     if name == "recipe" and clients in (8, 32):
