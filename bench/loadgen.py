@@ -110,16 +110,15 @@ async def load(host: str, port: int, make_raw, clients: int, seconds: float, ok:
     async def client(conn: Connection) -> None:
         while time.perf_counter() < deadline:
             try:
+                if conn.writer is None:
+                    await conn.open()
                 latency, status = await timed(conn, make_raw(next(counter)), ok)
             except (OSError, asyncio.IncompleteReadError):
                 # A server that drops the connection (overloaded, crashed) is an error, counted as
                 # status 0; the client reconnects and goes on.
                 run.errors[0] = run.errors.get(0, 0) + 1
                 await conn.close()
-                try:
-                    await conn.open()
-                except OSError:
-                    await asyncio.sleep(0.1)
+                await asyncio.sleep(0.05)
                 continue
             if status in ok:
                 run.latencies.append(latency)
