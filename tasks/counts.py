@@ -5,9 +5,9 @@ them from an index, but still visits every entry: 7 to 10 ms for a user with 100
 of the request's time, and paid again by every request for the next page of the same list.
 
 Each user has a version number in the cache; a count is stored under the user, the version and
-the list's filters. Every change to a user's tasks goes through the services and writes a
-journal entry (tasks.journal), which moves the version on at once and again when its
-transaction commits, so the next list counts afresh, and a count taken while the change was
+the list's filters. Every change to a user's tasks goes through the services, which journal it
+(tasks.journal) and announce it after commit (tasks.events): the first moves the version on at
+once, the second again when the transaction commits, so the next list counts afresh, and a count taken while the change was
 committing is stored under a version never read again. Saving a Task outside the services (the shell, tests) moves it
 too (post_save); a queryset .update()/.delete() outside them is seen when the entry expires
 (COUNT_SECONDS).
@@ -25,7 +25,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
 
 COUNT_SECONDS = 600
 
@@ -72,14 +71,19 @@ def _bump(user_id: int) -> None:
 
 
 def tasks_changed(user_id: int) -> None:
-    """The user's tasks changed in the current transaction: their counts are stale.
+    """The user's tasks changed in the current transaction: their counts are stale now.
 
-    Moved on now and again when the transaction commits: a list counted in between still sees the
-    rows before the change and stores that under the first new version, which the second retires."""
+    The services move the version on a second time once the change commits (committed(), from
+    the announcement they send then: tasks.events): a list counted in between still saw the rows
+    before the change and stored that under the first new version, which the second retires."""
     if enabled():
         _bump(user_id)
-        if transaction.get_connection().in_atomic_block:
-            transaction.on_commit(lambda: _bump(user_id))
+
+
+def committed(user_id: int) -> None:
+    """A change to the user's tasks has committed (see tasks_changed)."""
+    if enabled():
+        _bump(user_id)
 
 
 def task_saved(sender, instance, **kwargs) -> None:
