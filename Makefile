@@ -11,7 +11,7 @@ DEV_ENV := DEBUG=true ALLOWED_HOSTS=127.0.0.1,localhost,[::1],$(HOST) SECURE_SSL
 # App limit on chat text is 4000 characters; daphne refuses anything far larger before it reaches us.
 DAPHNE_FLAGS := --websocket-max-message-size 65536 --websocket-max-frame-size 65536 --application-close-timeout 5
 
-.PHONY: run test install install-dev lint-imports migrate bench clean
+.PHONY: run serve test install install-dev lint-imports migrate bench clean
 
 # Two install stamps: a server needs only requirements.txt; tests and checks add requirements-dev.txt.
 $(BIN)/.installed: requirements.txt
@@ -37,6 +37,14 @@ run: migrate
 	@echo "  Todo agent is starting at http://$(HOST):$(PORT)/  (sign up there; Ctrl+C stops it)"
 	@echo ""
 	$(DEV_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) $(DAPHNE_FLAGS) todo_project.asgi:application
+
+# Production (README "Deployment"): WORKERS uvicorn processes on one port, each the whole app
+# (HTTP, websockets, /mcp). Settings come from the environment: SECRET_KEY, DATABASE_URL, and
+# REDIS_URL, which several workers need to share the channel layer and the cache.
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+serve: install
+	$(BIN)/uvicorn todo_project.asgi:application --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+		--loop uvloop --http httptools --lifespan off --ws-max-size 65536 --timeout-graceful-shutdown 5 --no-access-log
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -367,7 +367,10 @@ def free_port() -> int:
 
 
 class Daphne:
-    """A daphne process serving the real ASGI app on 127.0.0.1, with the bench environment."""
+    """A daphne process serving the real ASGI app on 127.0.0.1, with the bench environment.
+
+    BENCH_SERVER=uvicorn runs one uvicorn worker of the README's production recipe instead (the
+    same flags as bench/peer.py), so every bench can be run on either server."""
 
     def __init__(self, port: int | None = None, extra_env: dict[str, str] | None = None, log_name: str = "daphne"):
         self.port = port or free_port()
@@ -377,15 +380,20 @@ class Daphne:
         self.log_path = RESULTS / f"{log_name}-{self.port}.log"
         self._log = open(self.log_path, "w")
         daphne = Path(sys.executable).parent / "daphne"
+        argv = [
+            str(daphne), "-b", "127.0.0.1", "-p", str(self.port),
+            "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536",
+            "--application-close-timeout", "5",
+            # No access log: one line per request would measure the log, not the app.
+            "-v", "0",
+            "todo_project.asgi:application",
+        ]
+        if os.environ.get("BENCH_SERVER") == "uvicorn":
+            from .peer import production_server
+
+            argv = production_server(self.port, workers=1)
         self.proc = subprocess.Popen(
-            [
-                str(daphne), "-b", "127.0.0.1", "-p", str(self.port),
-                "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536",
-                "--application-close-timeout", "5",
-                # No access log: one line per request would measure the log, not the app.
-                "-v", "0",
-                "todo_project.asgi:application",
-            ],
+            argv,
             # The raised open-files limit (setup) is inherited: 500+ sockets per process.
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )

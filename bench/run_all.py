@@ -22,6 +22,7 @@ BENCHES = [
     ("live_updates", "5. live update across processes"),
     ("mcp", "6. MCP tools/call vs REST"),
     ("journal", "7. task change journal cost and undo"),
+    ("peer", "8. side by side with the FastAPI + SQLModel peer"),
 ]
 
 

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -7,7 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from . import labels, quick_add, selectors, services, undo
+from core.pagination import CappedPagination
+
+from . import counts, labels, quick_add, selectors, services, undo
 from .journal import API
 from .models import Label
 from .serializers import (
@@ -24,6 +27,22 @@ from .serializers import (
 )
 
 
+class TaskListPagination(CappedPagination):
+    """CappedPagination whose total comes from tasks.counts: the COUNT(*) of a full page is most of
+    a list request's time for someone with many tasks, and the same until their tasks change."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._count_key = getattr(view, "count_key", None)
+        self._user_id = request.user.pk
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_count(self, queryset):
+        count = super().get_count
+        if self._count_key is None:
+            return count(queryset)
+        return counts.cached_count(self._user_id, self._count_key, lambda: count(queryset))
+
+
 @extend_schema_view(
     list=extend_schema(summary="List your tasks", parameters=[TaskListQuerySerializer]),
     create=extend_schema(summary="Add a task"),
@@ -36,7 +55,9 @@ class TaskViewSet(viewsets.ModelViewSet):
     """The caller's tasks. Another user's task answers 404, exactly like a missing one."""
 
     serializer_class = TaskSerializer
+    pagination_class = TaskListPagination
     queryset = selectors.Task.objects.none()  # for the schema; get_queryset is what runs
+    count_key: str | None = None  # the list's filters, naming its cached total
 
     def get_queryset(self):
         if self.action == "list":
@@ -44,11 +65,11 @@ class TaskViewSet(viewsets.ModelViewSet):
             query.is_valid(raise_exception=True)
             data = dict(query.validated_data)
             data["labels"] = tuple(data.pop("label", ()))
-            return selectors.task_list(
-                user=self.request.user,
-                filters=selectors.TaskFilters(**data),
-                today=timezone.localdate(),
-            )
+            filters = selectors.TaskFilters(**data)
+            today = timezone.localdate()
+            # What the total depends on: the filters (not the ordering) and the day ("overdue").
+            self.count_key = f"{replace(filters, ordering=None)!r} {today.isoformat()}"
+            return selectors.task_list(user=self.request.user, filters=filters, today=today)
         return selectors.task_list(user=self.request.user)
 
     def get_object(self):

@@ -14,6 +14,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from . import counts
+
 logger = logging.getLogger(__name__)
 
 
@@ -101,4 +103,8 @@ def send_to_user(user_id: int, message: dict[str, Any]) -> None:
 
 
 def announce_after_commit(user_id: int, action: str, task: dict[str, Any] | None) -> None:
-    transaction.on_commit(lambda: announce(user_id, action, task))
+    def after_commit() -> None:
+        counts.committed(user_id)  # the list totals cached before the change (tasks/counts.py)
+        announce(user_id, action, task)
+
+    transaction.on_commit(after_commit)

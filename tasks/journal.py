@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from . import counts
 from .models import Action, Door, Task, TaskChange
 
 # What an entry remembers of a task: every field a person sees (id aside, which is the entry's
@@ -134,6 +135,7 @@ def record(*, source: ChangeSource, task: Task, action: str, before: dict | None
         after=after,
     )
     change.save(force_insert=True)
+    counts.tasks_changed(task.owner_id)
     return change
 
 
@@ -141,6 +143,8 @@ def record_many(changes: list[TaskChange]) -> None:
     """Saves entries built with `entry` in one INSERT (a few for very large batches)."""
     if changes:
         TaskChange.objects.bulk_create(changes, batch_size=1000)
+        for owner_id in {c.owner_id for c in changes}:
+            counts.tasks_changed(owner_id)
 
 
 def link_message(*, user: AbstractBaseUser, batch: uuid.UUID, message_id: int) -> int:

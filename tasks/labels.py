@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 
 from core.errors import ApplicationError, NotFoundError
 
+from . import counts
 from .models import Label, Task, TaskLabel
 
 NAME_MAX = 40
@@ -209,6 +210,8 @@ def label_update(*, user: AbstractBaseUser, label_id: object, name: str | None =
             if clash is not None and clash.pk != label.pk:
                 raise LabelExists(f"You already have a label “{clash.name}”.")
             label.name = name
+            # ?label= lists by name: a total cached under the old name (tasks.counts) is stale now.
+            counts.tasks_changed(user.pk)
         if colour is not None:
             label.colour = _clean_colour(colour)
         label.full_clean(exclude=["owner"], validate_constraints=False)

@@ -3,11 +3,16 @@
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "todo_project.settings")
 # Django must be set up before importing consumers (they import models).
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from todo_project.http_handler import OneHopASGIHandler  # noqa: E402
+
+# Django's ASGIHandler, crossing into a thread once per request rather than six times (see there).
+django_asgi_app = OneHopASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
