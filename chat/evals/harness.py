@@ -12,7 +12,7 @@ Case format (cases.json, conversation.json):
                          "labels"?: [names, any order and case], "recurrence"?: RRULE text or "" (none)}],
               "absent": [titles], "count": N, "unchanged": true}}
 Messages may name setup tasks by id with {id:Title}, or an id that does not exist with {missing}.
-Due specs: null, "+3d"/"-2d", "weekday:fri" (next one after today), "next:mon" (in next week),
+Due specs: null, "+3d"/"-2d", "weekday:fri" (next one after today), "this:sat" (today if a Saturday, else the next), "next:mon" (in next week),
 "weekend", "eom", "date:2027-01-15", "md:01-15" (next occurrence), or a list of acceptable specs.
 
 Held-out files (`manage.py agent_eval --cases-file ...`), written without looking at the model's
@@ -81,6 +81,8 @@ def resolve_due(spec: Any, today: date) -> date | None:
     kind, _, arg = spec.partition(":")
     if kind == "weekday":
         return dates.next_weekday(today, _WEEKDAY[arg[:3]])
+    if kind == "this":  # "this saturday": today when today is one, else the next one
+        return today if today.weekday() == _WEEKDAY[arg[:3]] else dates.next_weekday(today, _WEEKDAY[arg[:3]])
     if kind == "next":
         return dates.weekday_next_week(today, _WEEKDAY[arg[:3]])
     if kind == "weekend":
