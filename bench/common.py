@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
+from core.tests.live_daphne import LiveDaphne, daphne_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -366,59 +367,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Daphne:
-    """A daphne process serving the real ASGI app on 127.0.0.1, with the bench environment.
+class Daphne(LiveDaphne):
+    """A daphne process serving the real ASGI app on 127.0.0.1, with the bench environment: the
+    tests' live server (core/tests/live_daphne.py), started at once, with its CPU and memory read.
 
     BENCH_SERVER=uvicorn runs one uvicorn worker of the README's production recipe instead (the
     same flags as bench/peer.py), so every bench can be run on either server."""
 
     def __init__(self, port: int | None = None, extra_env: dict[str, str] | None = None, log_name: str = "daphne"):
-        self.port = port or free_port()
+        port = port or free_port()
         env = {**os.environ, **BENCH_ENV, **(extra_env or {})}
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
         RESULTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = RESULTS / f"{log_name}-{self.port}.log"
-        self._log = open(self.log_path, "w")
-        daphne = Path(sys.executable).parent / "daphne"
-        argv = [
-            str(daphne), "-b", "127.0.0.1", "-p", str(self.port),
-            "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536",
-            "--application-close-timeout", "5",
-            # No access log: one line per request would measure the log, not the app.
-            "-v", "0",
-            "todo_project.asgi:application",
-        ]
+        log_path = RESULTS / f"{log_name}-{port}.log"
+        log_path.write_text("")
+        # No access log: one line per request would measure the log, not the app.
+        argv = daphne_argv(port, "-v", "0")
         if os.environ.get("BENCH_SERVER") == "uvicorn":
             from .peer import production_server
 
-            argv = production_server(self.port, workers=1)
-        self.proc = subprocess.Popen(
-            argv,
-            # The raised open-files limit (setup) is inherited: 500+ sockets per process.
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        self._wait_ready()
+            argv = production_server(port, workers=1)
+        # The raised open-files limit (setup) is inherited: 500+ sockets per process.
+        super().__init__(env, log_path, port=port, argv=argv)
+        self.start()
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/chat/"
-
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"daphne exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health/", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"daphne did not answer /health/ in {timeout}s; see {self.log_path}")
+    def proc(self) -> subprocess.Popen:
+        return self.process
 
     def rss_kb(self) -> int:
         """Resident memory of the daphne process, from /proc (kB)."""
@@ -431,16 +406,6 @@ class Daphne:
         """User + system CPU the daphne process has used: a figure the machine's load cannot inflate."""
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
 
     def __enter__(self) -> "Daphne":
         return self

@@ -70,19 +70,28 @@ def migrate(env: dict[str, str]) -> None:
     )
 
 
+def daphne_argv(port: int, *extra: str, app: str = APP) -> list[str]:
+    """The daphne command line `make run` uses, on 127.0.0.1:`port`."""
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), *DAPHNE_FLAGS, *extra, app]
+
+
 class LiveDaphne:
-    def __init__(self, env: dict[str, str], log_path: Path, *, app: str = APP, port: int | None = None) -> None:
+    """One server process, polled on /health/ until it answers. `argv` runs another command line
+    (the benchmarks' uvicorn recipe) on the same port; by default daphne as `make run` starts it."""
+
+    def __init__(
+        self, env: dict[str, str], log_path: Path, *, app: str = APP, port: int | None = None, argv: list[str] | None = None
+    ) -> None:
         self.env, self.log_path, self.app = env, log_path, app
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/ws/chat/"
+        self.argv = argv or daphne_argv(self.port, app=app)
         self.process: subprocess.Popen | None = None
 
     def start(self, ready_timeout: float = 60) -> LiveDaphne:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), *DAPHNE_FLAGS, self.app],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )
+            self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
