@@ -93,22 +93,23 @@ class TaskViewSet(viewsets.ModelViewSet):
     def quick_add(self, request):
         """ "pay rent every month on the 1st #home !high": the title, due date, repeat, labels
         and priority are read out of the text (tasks.quick_add), then the task is created."""
-        parsed = _quick_add_parse(request)
-        if parsed.problems:
-            raise ValidationError({"text": parsed.problems})
-        task = services.task_create(owner=request.user, source=API, today=timezone.localdate(), **parsed.service_fields())
+        body = QuickAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            task = services.task_quick_add(
+                owner=request.user, text=body.validated_data["text"], today=timezone.localdate(), source=API
+            )
+        except services.QuickAddRefused as exc:
+            raise ValidationError({"text": exc.problems}) from None
         return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="What quick add would save, without saving", request=QuickAddSerializer, responses=QuickAddPreviewSerializer)
     @action(detail=False, methods=["post"], url_path="quick-add/preview")
     def quick_add_preview(self, request):
-        return Response(QuickAddPreviewSerializer(_quick_add_parse(request).preview()).data)
-
-
-def _quick_add_parse(request) -> quick_add.QuickAdd:
-    body = QuickAddSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    return quick_add.parse(body.validated_data["text"], timezone.localdate())
+        body = QuickAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        parsed = quick_add.parse(body.validated_data["text"], timezone.localdate())
+        return Response(QuickAddPreviewSerializer(parsed.preview()).data)
 
 
 @extend_schema_view(

@@ -26,6 +26,7 @@ _LABEL = re.compile(r"(?<![\w&#])#(?P<name>[^\W\d_][\w\-/.&+']*)")
 _PRIORITY = re.compile(r"(?<![\w!])!(?P<p>high|medium|med|low|urgent|[123]|hi|lo)(?![\w])|(?<![\w!])(?P<bangs>!{1,3})(?=\s|$)")
 PRIORITY_MARKS = {"high": "high", "hi": "high", "urgent": "high", "1": "high", "medium": "medium", "med": "medium", "2": "medium", "low": "low", "lo": "low", "3": "low"}
 _BANGS = {"!!!": "high", "!!": "medium", "!": None}
+TITLE_MAX = 255  # Task.title's length: a longer line is refused with a reason, never cut
 
 
 @dataclass
@@ -154,6 +155,8 @@ def parse(text: str, today: date, *, day_first: bool = True) -> QuickAdd:
     problems = list(marks.problems)
     if not title:
         problems.append("The task needs a title besides the date, repeat, labels and priority.")
+    elif len(title) > TITLE_MAX:
+        problems.append(f"The title is {len(title)} characters long; at most {TITLE_MAX} fit.")
     try:
         labels = clean_names(marks.labels)
     except LabelError as exc:
@@ -168,7 +171,7 @@ def parse(text: str, today: date, *, day_first: bool = True) -> QuickAdd:
         if due is None:
             problems.append(f"“{rule_words}” has no date on or after {start.isoformat()}.")
     return QuickAdd(
-        title=title[:255],
+        title=title,
         due_date=due,
         recurrence=rule_text,
         recurrence_from_completion=from_completion,

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import journal, recurrence
+from core.errors import ApplicationError
+
+from . import journal, quick_add, recurrence
 from . import labels as labels_module
 from .events import announce_after_commit
 from .journal import API, ChangeSource
@@ -159,6 +161,27 @@ def task_update(
     return task
 
 
+class QuickAddRefused(ApplicationError):
+    """A quick-add line with parts that could not be read; `problems` names each (the 400)."""
+
+    code = "invalid_quick_add"
+    status = 400
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def task_quick_add(*, owner: AbstractBaseUser, text: str, today: date, source: ChangeSource = API) -> Task:
+    """Creates the task one line describes ("pay rent every month on the 1st #home !high"), read
+    by tasks.quick_add, the parser of every door; a line with any part that cannot be read saves
+    nothing and says what (QuickAddRefused)."""
+    parsed = quick_add.parse(text, today)
+    if parsed.problems:
+        raise QuickAddRefused(parsed.problems)
+    return task_create(owner=owner, source=source, today=today, **parsed.service_fields())
+
+
 def _set_recurrence(task: Task, value: "str | recurrence.Rule", *, today: date) -> None:
     """Sets the rule from RRULE text, a phrase or a parsed Rule, and the due date to its first
     date on or after the start: "starting <date>" in the phrase, else the due date, else today."""
@@ -301,6 +324,8 @@ def _attach_labels(user: AbstractBaseUser, tasks: list[Task]) -> bool:
 __all__ = [
     "ValidationError",
     "task_create",
+    "task_quick_add",
+    "QuickAddRefused",
     "task_update",
     "task_complete",
     "task_set_completed",

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 
-from . import labels, quick_add, selectors, services, undo
+from . import labels, selectors, services, undo
 from .forms import QuickAddForm, TaskForm
 from .journal import PAGE
 from .models import Door
@@ -153,17 +153,16 @@ def task_quick_add_page(request):
     parser of every door) and saves it, or shows what it could not read."""
     quick = QuickAddForm(request.POST)
     if quick.is_valid():
-        parsed = quick_add.parse(quick.cleaned_data["text"], timezone.localdate())
-        for problem in parsed.problems:
-            quick.add_error("text", problem)
-        if not parsed.problems:
-            try:
-                task = services.task_create(owner=request.user, source=PAGE, today=timezone.localdate(), **parsed.service_fields())
-            except (ValidationError, ApplicationError) as exc:
-                quick.add_error("text", exc.detail if isinstance(exc, ApplicationError) else "; ".join(exc.messages))
-            else:
-                messages.success(request, f"Added “{task.title}”.")
-                return _back(request)
+        try:
+            task = services.task_quick_add(owner=request.user, text=quick.cleaned_data["text"], today=timezone.localdate(), source=PAGE)
+        except services.QuickAddRefused as exc:
+            for problem in exc.problems:
+                quick.add_error("text", problem)
+        except (ValidationError, ApplicationError) as exc:
+            quick.add_error("text", exc.detail if isinstance(exc, ApplicationError) else "; ".join(exc.messages))
+        else:
+            messages.success(request, f"Added “{task.title}”.")
+            return _back(request)
     return render(request, "tasks/task_list.html", _list_context(request, quick=quick), status=400)
 
 

@@ -184,3 +184,11 @@ def test_api_label_filter_counts_a_full_page_right(api_client, user, other_user)
     assert api_client.get("/api/tasks/?label=work&limit=2").json()["count"] == 5
     assert api_client.get("/api/tasks/?label=work&label=urgent&limit=1").json()["count"] == 2
     assert api_client.get("/api/tasks/?label=work&completed=false&limit=2").json()["count"] == 5
+
+
+def test_api_quick_add_with_a_title_too_long_is_a_400_that_says_so_and_saves_nothing(api_client, user):
+    response = api_client.post("/api/tasks/quick-add/", {"text": "x" * 300 + " #home tomorrow"}, format="json")
+    assert response.status_code == 400 and "300 characters" in str(response.json()["text"])
+    preview = api_client.post("/api/tasks/quick-add/preview/", {"text": "x" * 300}, format="json").json()
+    assert "300 characters" in preview["problems"][0]
+    assert api_client.get("/api/tasks/").json()["count"] == 0
