@@ -24,7 +24,9 @@ def test_quick_add_previews_then_saves_and_a_repeating_task_moves_on_when_ticked
     expect(preview.locator(".preview-repeat")).to_have_text("↻ every 3 days")
     expect(preview.locator(".preview-label")).to_have_text("#home")
     expect(preview.locator(".preview-priority")).to_contain_text("high")
-    expect(preview.locator(".preview-due")).to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2}"))
+    expect(preview.locator(".preview-due")).to_have_text("Due Today")  # its first date: today
+    field, button = page.locator("#quick-add-text").bounding_box(), page.locator("#quick-add button[type=submit]").bounding_box()
+    assert abs((field["y"] + field["height"]) - (button["y"] + button["height"])) < 4, (field, button)  # Add sits beside the field
     screenshot(page, "tasks-quick-add-preview")
     assert ana.context.request.get("/api/tasks/").json()["count"] == 0  # the preview saved nothing
 

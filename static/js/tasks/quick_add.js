@@ -2,7 +2,7 @@
  * agent uses too) reads from the line, shown before saving. The form posts without it. */
 
 import { api } from "../api.js";
-import { el } from "../dom.js";
+import { dueLabel, el } from "../dom.js";
 
 const WAIT_MS = 150;
 
@@ -14,7 +14,7 @@ export function setUpQuickAdd({ form, input, preview, url }) {
     preview.textContent = "";
     const parts = [];
     parts.push(el("span", "chip preview-title", parsed.title ? `“${parsed.title}”` : "(no title yet)"));
-    if (parsed.due_date) parts.push(el("span", "chip preview-due", `due ${parsed.due_date}`));
+    if (parsed.due_date) parts.push(el("span", "chip preview-due", `Due ${dueLabel(parsed.due_date)}`));
     if (parsed.recurrence_text) parts.push(el("span", "chip preview-repeat", `↻ ${parsed.recurrence_text}`));
     parsed.labels.forEach((name) => parts.push(el("span", "chip preview-label", `#${name}`)));
     if (parsed.priority && parsed.priority !== "medium") parts.push(el("span", `pill ${parsed.priority} preview-priority`, `${parsed.priority} priority`));
