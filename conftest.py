@@ -219,7 +219,12 @@ def browser_server(tmp_path_factory):
     from core.tests.live_daphne import LiveDaphne, migrate, server_env
 
     workdir = tmp_path_factory.mktemp("browser")
-    env = server_env(database_url=f"sqlite:///{workdir / 'db.sqlite3'}", CHAT_CONVERSATION_MESSAGES="4")
+    # Every browser test signs a new person up from 127.0.0.1, several a minute: past AUTH_RATE
+    # (20/min per client) a sign-up would get the "try again in N minutes" page. The auth doors'
+    # limits have their own tests (todo_project/tests/security/test_auth_doors.py).
+    env = server_env(
+        database_url=f"sqlite:///{workdir / 'db.sqlite3'}", CHAT_CONVERSATION_MESSAGES="4", AUTH_RATE="1000/min"
+    )
     migrate(env)
     daphne = LiveDaphne(env, workdir / "daphne.log").start()
     yield daphne
