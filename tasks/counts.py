@@ -64,6 +64,11 @@ def cached_count(user_id: int, filters: str, count: Callable[[], int]) -> int:
 
 
 def _bump(user_id: int) -> None:
+    incr_from = getattr(cache, "incr_from", None)  # core.cache's Redis cache: one round trip
+    if incr_from is not None:
+        # A missing version starts from a fresh number: counts stored under earlier ones stay unread.
+        incr_from(_version_key(user_id), time.time_ns())
+        return
     try:
         cache.incr(_version_key(user_id))
     except ValueError:  # no version yet (or it was lost): any new one differs from every earlier one

@@ -124,8 +124,8 @@ if REDIS_URL:
         }
     }
     # The cache backs rate limits, so it must be shared by every process. Django's RedisCache with
-    # one connection pool per process instead of one per request (todo_project/cache.py).
-    CACHES = {"default": {"BACKEND": "todo_project.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}}
+    # one connection pool per process instead of one per request (core/cache.py).
+    CACHES = {"default": {"BACKEND": "core.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

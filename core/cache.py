@@ -9,6 +9,9 @@ and each throttled API request one, and left them for the garbage collector to c
 of connect and handshake each, and a stream of short-lived connections on the Redis server (Django
 PR 18459 is the open fix upstream). Here the client is made once per LOCATION and OPTIONS and
 shared: redis-py clients and pools are thread-safe, and a pool opens connections as they are needed.
+
+It also counts in one round trip (`incr_from`), which the task list's cached totals use on every
+task change (tasks/counts.py).
 """
 
 import threading
@@ -49,3 +52,13 @@ class SharedPoolRedisCache(RedisCache):
                 if client is None:
                     client = self._shared[key] = _SharedRedisCacheClient(self._servers, **self._options)
         return client
+
+    def incr_from(self, key: str, start: int) -> int:
+        """Adds one to the integer at `key`, first setting it to `start` if it is missing, in one
+        round trip. Django's incr() asks EXISTS first and raises on a missing key: two round trips,
+        and a second call to set it."""
+        key = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe.set(key, start, nx=True)
+        pipe.incr(key)
+        return pipe.execute()[1]
