@@ -34,6 +34,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse
 from django.urls import set_script_prefix
 
+from tasks.events import defer_announcements
+
 
 @functools.cache
 def _request_threads() -> ThreadPoolExecutor:
@@ -57,6 +59,11 @@ class OneHopASGIHandler(ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
+        # The request's task changes are announced to the owner's pages from this loop, after the
+        # answer is sent, instead of the request's thread waiting on the loop and Redis for each
+        # one (tasks.events.DeferredAnnouncements, as a chat turn does); this coroutine waits for
+        # them before it ends, so none is lost with the request.
+        announcements = defer_announcements()
         try:
             respond = sync_to_async(self._respond, thread_sensitive=False, executor=_request_threads())
             response = await respond(scope, body_file)
@@ -67,6 +74,7 @@ class OneHopASGIHandler(ASGIHandler):
                     await sync_to_async(response.close, thread_sensitive=False, executor=_request_threads())()
         finally:
             body_file.close()
+            await announcements.close()
 
     def _respond(self, scope, body_file):
         """What Django's handle() and get_response_async() do between the body and the send, in one thread."""
