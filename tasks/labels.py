@@ -7,12 +7,13 @@ so setting them on a task is journalled and undone with the task's other fields;
 label changes no task and deleting one journals each task that lost it.
 """
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from core.errors import ApplicationError, NotFoundError
 
@@ -133,11 +134,50 @@ def task_label_names(task: Task) -> list[str]:
     return names
 
 
+class _NameList(models.Field):
+    """A list of names read from the database: a PostgreSQL text[] or SQLite JSON text."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> list[str]:
+        if value is None:
+            return []
+        return json.loads(value) if isinstance(value, str) else list(value)
+
+
+class LabelNames(models.Subquery):
+    """A task's label names as a column of the task's own row (`tasks.annotate(names=LabelNames())`),
+    so one task is read with its labels in one statement: ARRAY(SELECT ...) on PostgreSQL,
+    json_group_array on SQLite. Not for lists: there a page's names come in one query for all
+    its rows (attach_label_names) rather than a subquery per row."""
+
+    def __init__(self) -> None:
+        links = TaskLabel.objects.filter(owner_id=models.OuterRef("owner_id"), task_id=models.OuterRef("pk"))
+        super().__init__(links.values(label_name=models.F("label__name")), output_field=_NameList())
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return f"ARRAY{sql}", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return f"(SELECT json_group_array(label_name) FROM {sql})", params
+
+
+def attach_label_names(owner_id: int, tasks: list[Task]) -> None:
+    """Leaves each task's label names on it (what task_label_names returns), in one query."""
+    names = _names_by_task(owner_id, [task.pk for task in tasks])
+    for task in tasks:
+        task._label_names = names.get(task.pk, [])
+
+
 def label_names_for(*, user: AbstractBaseUser, task_ids: list[int]) -> dict[int, list[str]]:
     """The label names of these tasks of the person's (one query), sorted, by task id."""
+    return _names_by_task(user.pk, task_ids)
+
+
+def _names_by_task(owner_id: int, task_ids: list[int]) -> dict[int, list[str]]:
     names: dict[int, list[str]] = {}
     if task_ids:
-        links = TaskLabel.objects.filter(owner_id=user.pk, task_id__in=task_ids).values_list("task_id", "label__name")
+        links = TaskLabel.objects.filter(owner_id=owner_id, task_id__in=task_ids).values_list("task_id", "label__name")
         for task_id, name in links:
             names.setdefault(task_id, []).append(name)
     return {task_id: sorted(found, key=str.casefold) for task_id, found in names.items()}

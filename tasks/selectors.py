@@ -5,12 +5,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from core.errors import NotFoundError
 
+from .labels import LabelNames
 from .models import SEARCH_SEPARATOR, Label, Task, TaskChange, TaskLabel, priority_rank
 
 
@@ -76,11 +77,19 @@ def task_get(*, user: AbstractBaseUser, task_id: object, for_update: bool = Fals
     pk = _task_pk(task_id)
     if pk is None:
         raise TaskNotFound(task_id)
-    tasks = _owned(user).select_for_update() if for_update else _owned(user)
+    if for_update:
+        tasks = _owned(user).select_for_update()
+    else:
+        # With its label names in the same statement: a second query for them was a sixth of the
+        # time of GET /api/tasks/{id}/.
+        tasks = _owned(user).annotate(label_names_read=LabelNames())
     try:
-        return tasks.get(pk=pk)
+        task = tasks.get(pk=pk)
     except Task.DoesNotExist:
         raise TaskNotFound(task_id) from None
+    if not for_update:
+        task._label_names = sorted(task.label_names_read, key=str.casefold)
+    return task
 
 
 def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, today: date | None = None) -> QuerySet[Task]:
@@ -107,7 +116,7 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
     if f.labels:
         qs, label_ids = _labelled(user, qs, f.labels)
     # The labels of the page's rows in one more query (the JSON and the pages show them).
-    qs = qs.prefetch_related(Prefetch("labels", queryset=Label.objects.filter(owner_id=user.pk).only("id", "name")))
+    qs = qs.with_label_names(user.pk)
     qs = _ordered(qs, f.ordering)
     if label_ids and replace(f, labels=(), ordering=None) == TaskFilters():
         # Labels and nothing else: count the label's links, not the join of every task of the
