@@ -14,12 +14,10 @@ import math
 import os
 import platform
 import resource
-import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -401,11 +399,6 @@ class Daphne(LiveDaphne):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return 0
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU the daphne process has used: a figure the machine's load cannot inflate."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def __enter__(self) -> "Daphne":
         return self

@@ -61,6 +61,10 @@ class Conn:
                 if kind == "tasks.changed":
                     self.tasks_changed += 1
                     continue
+                if kind == "conversations.changed":
+                    # Sent to every socket of the user when a turn renames or adds a conversation
+                    # (its other tabs' lists): not part of this socket's turn.
+                    continue
                 turn = self.turn
                 if turn is None:
                     self.anomalies.append(f"frame outside a turn: {kind}")

@@ -23,13 +23,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from core.tests.live_daphne import LiveDaphne
 
 from . import common, loadgen
 
@@ -79,61 +79,24 @@ def other_server(kind: str, port: int) -> list[str]:
 # --------------------------------------------------------------------------- processes
 
 
-class Server:
-    """A server process on 127.0.0.1, ready once /health/ (ours) or /docs (the peer) answers and
-    every worker has started."""
+class Server(LiveDaphne):
+    """A server process on 127.0.0.1 (the tests' live server, core/tests/live_daphne.py), ready once
+    `health` answers and every worker has started."""
 
     def __init__(self, name: str, argv: list[str], port: int, env: dict[str, str], health: str, cwd: Path, workers: int = 1):
-        self.name, self.port, self.health = name, port, health
         common.RESULTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = common.RESULTS / f"peer-{name}-{port}.log"
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        self._wait_ready(workers)
-
-    def _wait_ready(self, workers: int, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{self.health}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError(f"{self.name} did not answer in {timeout}s; see {self.log_path}")
+        log_path = common.RESULTS / f"peer-{name}-{port}.log"
+        log_path.write_text("")
+        super().__init__(env, log_path, port=port, argv=argv, health=health, cwd=cwd)
+        self.name = name
+        self.start(ready_timeout=120)
         # Workers load the app one by one; the first to answer is not the last to be ready.
-        while workers > 1 and "uvicorn" in self.proc.args[0] and time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while workers > 1 and "uvicorn" in argv[0] and time.monotonic() < deadline:
             if self.log_path.read_text().count("Started server process") >= workers:
                 break
             time.sleep(0.3)
         time.sleep(1.0)
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU of the server and its workers (its process group): a figure per request
-        that the machine's load does not inflate the way it does wall-clock times."""
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.proc.pid:  # field 5, the process group
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # the process group: uvicorn's workers too
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self._log.close()
 
 
 def ensure_peer_venv() -> Path:
@@ -252,7 +215,7 @@ def main() -> common.Report:
         servers["peer"] = start_peer(os.environ["SECRET_KEY"])
         for kind in ["recipe", *also]:
             servers[kind] = start_ours(kind)
-        recipe_argv = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(servers["recipe"].proc.args))
+        recipe_argv = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(servers["recipe"].process.args))
         report.note(f"ours = {recipe_argv} (REDIS_URL={'set' if os.environ.get('REDIS_URL') else 'unset'})")
         report.note(f"peer = one uvicorn (asyncio, h11) on {PEER_DIR.name}/app.py + bench/peer_routes.py")
         owner_token, writer_token = common.access_token(owner), common.access_token(writer)

@@ -76,35 +76,48 @@ def daphne_argv(port: int, *extra: str, app: str = APP) -> list[str]:
 
 
 class LiveDaphne:
-    """One server process, polled on /health/ until it answers. `argv` runs another command line
-    (the benchmarks' uvicorn recipe) on the same port; by default daphne as `make run` starts it."""
+    """One server process (and its workers), polled on `health` until it answers. `argv` runs another
+    command line (the benchmarks' uvicorn recipe, the FastAPI peer) on the same port; by default
+    daphne as `make run` starts it. The process leads a session of its own, so stopping or killing
+    it reaches every worker it started and nothing else."""
 
     def __init__(
-        self, env: dict[str, str], log_path: Path, *, app: str = APP, port: int | None = None, argv: list[str] | None = None
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        app: str = APP,
+        port: int | None = None,
+        argv: list[str] | None = None,
+        health: str = "/health/",
+        cwd: Path = ROOT,
     ) -> None:
-        self.env, self.log_path, self.app = env, log_path, app
+        self.env, self.log_path, self.app, self.health, self.cwd = env, log_path, app, health, cwd
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}/ws/chat/"
         self.argv = argv or daphne_argv(self.port, app=app)
+        self.name = Path(self.argv[0]).name if argv else "daphne"
         self.process: subprocess.Popen | None = None
 
     def start(self, ready_timeout: float = 60) -> LiveDaphne:
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                self.argv, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{self.log_tail()}")
+                raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/health/", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.url}{self.health}", timeout=2) as response:
                     if response.status == 200:
                         return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"daphne did not become healthy in {ready_timeout}s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} did not become healthy in {ready_timeout}s:\n{self.log_tail()}")
 
     def log_tail(self, chars: int = 4000) -> str:
         try:
@@ -112,20 +125,39 @@ class LiveDaphne:
         except OSError:
             return ""
 
+    def _signal(self, signum: int) -> None:
+        try:
+            os.killpg(self.process.pid, signum)  # the session it leads: its workers too
+        except ProcessLookupError:
+            pass
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no cleanup, like a crashed machine."""
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            self._signal(signal.SIGKILL)
             self.process.wait(10)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            self._signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._signal(signal.SIGKILL)
                 self.process.wait(timeout=5)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the process and every worker it started, from /proc: a figure the
+        machine's load does not inflate the way it does wall-clock times."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.process.pid:  # field 5, the process group
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def api(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
         return http_json(method, f"{self.url}{path}", body, token)
