@@ -21,7 +21,7 @@ from . import journal
 from .events import announce_after_commit
 from .journal import API, ChangeSource
 from .models import Action, Task, TaskChange
-from .labels import set_task_labels, unlink_tasks
+from .labels import label_unlinked_tasks, set_task_labels, unlink_tasks
 from .services import _attach_labels, task_payload
 
 # Above this many tasks, one "reload the list" frame instead of one per task: an undo of a turn
@@ -216,8 +216,8 @@ def _apply(
     restored = [Task(id=tid, owner_id=user.pk, **journal.from_snapshot(t)) for tid, t in targets.items() if t is not None and tid not in current]
     if restored:
         _restore(user, restored, targets)
+        label_unlinked_tasks(user, [(task, targets[task.pk].get("labels") or []) for task in restored])
         for task in restored:
-            set_task_labels(task, targets[task.pk].get("labels") or [])
             note(task, Action.CREATED, None, targets[task.pk])
 
     for tid, target in targets.items():

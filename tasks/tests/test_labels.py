@@ -6,7 +6,7 @@ import pytest
 
 from tasks import labels, services, undo
 from tasks.models import Label, TaskChange, TaskLabel
-from tasks.selectors import task_get
+from tasks.selectors import task_get, task_list
 from tasks.tests.factories import make_task
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,21 @@ def test_a_deleted_task_comes_back_with_its_labels_on_undo(user):
     undo.change_undo(user=user, change_id=TaskChange.objects.get(task_id=task.pk, action="deleted").pk)
 
     assert labels.task_label_names(task_get(user=user, task_id=task.pk)) == ["q4", "work"]
+
+
+def test_undoing_a_bulk_delete_brings_back_each_tasks_own_labels_even_a_label_deleted_since(user):
+    services.task_create(owner=user, title="Report", labels=["work", "q4"])
+    services.task_create(owner=user, title="Bins", labels=["Home"])
+    services.task_create(owner=user, title="Plain")
+    services.task_delete_all(user=user)
+    Label.objects.filter(owner=user, name="q4").delete()  # gone in the meantime: made again
+
+    batch = TaskChange.objects.filter(owner=user, action="deleted").first().batch
+    undo.batch_undo(user=user, batch=batch)
+
+    back = {t.title: labels.task_label_names(t) for t in task_list(user=user)}
+    assert back == {"Report": ["q4", "work"], "Bins": ["Home"], "Plain": []}
+    assert sorted(Label.objects.filter(owner=user).values_list("name", flat=True)) == ["Home", "q4", "work"]
 
 
 def test_deleting_a_label_takes_it_off_its_tasks_and_journals_each(user):
