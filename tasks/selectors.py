@@ -5,7 +5,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -113,6 +115,7 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
         overdue = Q(completed=False, due_date__lt=today or timezone.localdate())
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
     label_ids = None
+    unlabelled = qs
     if f.labels:
         qs, label_ids = _labelled(user, qs, f.labels)
     # The labels of the page's rows in one more query (the JSON and the pages show them).
@@ -123,7 +126,23 @@ def task_list(*, user: AbstractBaseUser, filters: TaskFilters | None = None, tod
         # person with them (20,000 of 100,000 tasks: 24 ms joined, 2 ms from the links' index).
         # A label and its links are the owner's, and a task's links go with the task.
         qs.counted_by = lambda: _count_labelled(label_ids)
+    elif label_ids and connection.vendor == "postgresql":
+        qs.counted_by = lambda: unlabelled.filter(_id_in_every_label(label_ids)).count()
     return qs
+
+
+def _id_in_every_label(label_ids: list[int]) -> RawSQL:
+    """`id = ANY(ARRAY(the ids the labels' links share))`, for counting labels with other filters.
+
+    The same count as the list's `id IN (links of one) AND id IN (links of the other)`: with those
+    PostgreSQL counted two labels among 70,000 open tasks by reading the person's whole partition
+    and hash-joining the links (22 ms, no index). Here the shared ids come from the links' (label,
+    task) index first, and the tasks are found by primary key (20 ms, every step an index)."""
+    parts = [TaskLabel.objects.filter(label_id=pk).values("task_id") for pk in label_ids]
+    shared = parts[0].intersection(*parts[1:]) if len(parts) > 1 else parts[0]
+    sql, params = shared.query.sql_with_params()
+    column = f"{connection.ops.quote_name(Task._meta.db_table)}.{connection.ops.quote_name('id')}"
+    return RawSQL(f"{column} = ANY(ARRAY({sql}))", params, output_field=BooleanField())
 
 
 def _count_labelled(label_ids: list[int]) -> int:

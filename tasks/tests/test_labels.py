@@ -131,6 +131,20 @@ def test_api_label_filter_requires_every_label(api_client, user):
     assert api_client.get("/api/tasks/?label=nosuch").json()["count"] == 0
 
 
+def test_api_label_filter_with_other_filters_counts_every_match_past_the_first_page(api_client, user, other_user):
+    for n in range(5):
+        make_task(user, f"Open both {n}", labels=["work", "home"])
+    done = make_task(user, "Done both", labels=["work", "home"])
+    services.task_complete(user=user, task_id=done.pk)
+    make_task(user, "Open work only", labels=["work"])
+    make_task(other_user, "Theirs", labels=["work", "home"])
+
+    page = api_client.get("/api/tasks/?label=work&label=home&completed=false&limit=2").json()
+    assert page["count"] == 5 and len(page["results"]) == 2 and page["next"]
+    assert api_client.get("/api/tasks/?label=work&completed=false&limit=2").json()["count"] == 6
+    assert api_client.get("/api/tasks/?label=home&completed=true&limit=2").json()["count"] == 1
+
+
 def test_api_label_filter_never_matches_another_users_label(api_client, other_user):
     make_task(other_user, "Theirs", labels=["work"])
     assert api_client.get("/api/tasks/?label=work").json()["count"] == 0
