@@ -35,21 +35,18 @@ from .text import as_title
 LIST_LINES = 15
 
 
+def _given(**arguments: Any) -> dict[str, Any]:
+    """The tool arguments the person gave: an empty or missing one is left out (the tool's default)."""
+    return {name: value for name, value in arguments.items() if value}
+
+
 def _do_add(action: Action, env: TurnState) -> Generator[Any, Any, str]:
     calls = []
     for item in action.items:
-        args: dict[str, Any] = {"title": item.title[:255]}
-        if item.description:
-            args["description"] = item.description
-        if item.due:
-            args["due_date"] = item.due.isoformat()
-        if item.priority:
-            args["priority"] = item.priority
-        if item.labels:
-            args["labels"] = item.labels
-        if item.recurrence:
-            args["recurrence"] = item.recurrence
-        calls.append(Call("add_task", args))
+        due_date = item.due.isoformat() if item.due else None
+        calls.append(Call("add_task", {"title": item.title[:255], **_given(
+            description=item.description, due_date=due_date, priority=item.priority, labels=item.labels, recurrence=item.recurrence,
+        )}))
     if not calls:
         return "What should the new task be called?"
     outputs = yield calls
@@ -193,15 +190,10 @@ def _do_update(action: Action, env: TurnState) -> Generator[Any, Any, str]:
 
 
 def _do_list(action: Action, env: TurnState) -> Generator[Any, Any, str]:
-    args: dict[str, Any] = {"status": action.status}
-    if action.search:
-        args["search"] = " ".join(search_terms(action.search)) or action.search
-    if action.due_filter:
-        args["due"] = action.due_filter
-    if action.priority:
-        args["priority"] = action.priority
-    if action.label:
-        args["label"] = action.label
+    search = (" ".join(search_terms(action.search)) or action.search) if action.search else None
+    args: dict[str, Any] = {"status": action.status, **_given(
+        search=search, due=action.due_filter, priority=action.priority, label=action.label,
+    )}
     listed = yield from (_list_window(action, args, env) if action.due_until else _list_call(args))
     if isinstance(listed, str):
         return listed
