@@ -32,6 +32,10 @@ class ChatInputError(ApplicationError):
         super().__init__(detail, code=code, status=self.STATUS_BY_CODE.get(code, 400), retry_after=retry_after)
 
 
+class ConversationGone(ChatInputError):
+    """The turn's conversation was deleted while the agent answered: its reply is not saved."""
+
+
 # --- conversation services ---
 
 
@@ -154,6 +158,18 @@ def reply_save(
     what the turn did, and only then announced to the person's other pages ("created"): a list
     entry appears with its title, not with the raw message first."""
     with transaction.atomic():
+        update: dict[str, Any] = {"updated_at": dj_timezone.now()}
+        if first_text is not None:
+            update["title"] = first_turn_title(first_text, tool_calls)
+        # The conversation first: the person may have deleted it (another tab) while the agent
+        # answered. Its row, now locked, must still be there for the reply to go in; if it is not,
+        # the reply has no home, and saving it would break the foreign key at commit.
+        if not Conversation.objects.filter(pk=conversation_id, owner_id=user.pk).update(**update):
+            raise ConversationGone(
+                "conversation_not_found",
+                "That conversation was deleted while the assistant was answering, so its reply was not kept."
+                + (" The task changes it made stand; the activity page lists them." if changes and tool_calls else ""),
+            )
         message = Message.objects.create(
             conversation_id=conversation_id,
             role=Message.Role.ASSISTANT,
@@ -162,10 +178,6 @@ def reply_save(
             status=status,
             pending=pending,
         )
-        update: dict[str, Any] = {"updated_at": dj_timezone.now()}
-        if first_text is not None:
-            update["title"] = first_turn_title(first_text, tool_calls)
-        Conversation.objects.filter(pk=conversation_id).update(**update)
         # The title only when it changed: reading it back would cost every turn a query.
         summary = {"id": conversation_id, "updated_at": update["updated_at"].isoformat()}
         if "title" in update:

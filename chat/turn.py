@@ -27,7 +27,7 @@ from core.text import storable
 
 from . import limits
 from .models import Message
-from .services import CLIENT_ID_MAX_CHARS, BegunTurn, ChatInputError, reply_save, turn_begin
+from .services import CLIENT_ID_MAX_CHARS, BegunTurn, ChatInputError, ConversationGone, reply_save, turn_begin
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ class ChatTurn:
         self._turn_token: int | None = None  # this user's one-running-turn lock (chat.limits)
         self._run_context: TodoContext | None = None
         self._announcements: events.DeferredAnnouncements | None = None  # task changes the agent makes
+        self.gone: ConversationGone | None = None  # the conversation was deleted mid-turn; no reply saved
 
     # -- validation (no database) --
 
@@ -179,6 +180,7 @@ class ChatTurn:
         else:
             self.error_code, self.error_detail = failure
             await self._finish(Message.Status.ERROR)
+        if self.status == Message.Status.ERROR:
             yield {"type": "error", "code": self.error_code, "detail": self.error_detail}
         yield self._end_frame()
 
@@ -188,7 +190,7 @@ class ChatTurn:
             await self._finish(Message.Status.INTERRUPTED)
         elif self._save_task is not None:
             # A save already began (maybe the turn finished just as it was cancelled): use it.
-            await asyncio.shield(self._save_task)
+            await self._saved()
         if self.status is None:
             self.status = str(Message.Status.INTERRUPTED)
         return self._end_frame()
@@ -198,6 +200,8 @@ class ChatTurn:
         frames = [await self.start()]
         async for frame in self.stream():
             frames.append(frame)
+        if self.gone is not None:
+            raise self.gone  # no reply to return: the conversation's 404 (the API's error handler)
         return frames
 
     # -- per-user limits (chat.limits: shared by every connection and process through the cache) --
@@ -282,10 +286,21 @@ class ChatTurn:
                 content = self.error_detail or ""
             # Saved, then the lock released: the turn is over and the user may start the next one.
             self._save_task = asyncio.ensure_future(orm_unit(self._save_and_release)(content, status))
-        self.assistant_message_id, self.undoable = await asyncio.shield(self._save_task)
+        await self._saved()
         if self._announcements is not None:
             # Every tasks.changed of the turn is out before its turn.end (and before a REST reply).
             await asyncio.shield(self._announcements.close())
+
+    async def _saved(self) -> None:
+        """Waits for the save (shielded: a cancellation cannot lose it). A conversation deleted
+        while the agent answered leaves the reply unsaved: the turn ends as an error that says so."""
+        assert self._save_task is not None
+        try:
+            self.assistant_message_id, self.undoable = await asyncio.shield(self._save_task)
+        except ConversationGone as exc:
+            self.gone = exc
+            self.status = str(Message.Status.ERROR)
+            self.error_code, self.error_detail = exc.code, exc.detail
 
     def _replay(self, saved: dict[str, Any]) -> list[dict[str, Any]]:
         self.assistant_message_id = saved["id"]

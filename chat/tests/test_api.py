@@ -312,3 +312,16 @@ def test_the_offline_model_deletes_completed_tasks_only_after_the_user_says_yes(
     assert done["tool_calls"][-1]["output"]["status"] == "deleted"
     assert done["needs_confirmation"] is False
     assert list(Task.objects.values_list("title", flat=True)) == ["Keep me"]
+
+
+def test_a_conversation_deleted_while_the_agent_answers_is_a_404_not_a_500(api_client, user, monkeypatch):
+    from chat.tests.test_services import deleting_model
+
+    conversation = make_conversation(user)
+    use_model(monkeypatch, deleting_model(tool_step("add_task", {"title": "Buy milk"}), reply_step("Added it.")))
+    response = chat(api_client, message="add buy milk", conversation_id=conversation.pk)
+    assert response.status_code == 404, response.content
+    assert response.json()["code"] == "conversation_not_found"
+    assert "deleted while the assistant was answering" in response.json()["detail"]
+    assert Task.objects.filter(owner=user, title="Buy milk").exists()
+    assert not Message.objects.exists()

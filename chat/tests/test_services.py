@@ -549,3 +549,39 @@ def test_a_retried_first_message_is_found_without_visiting_each_of_the_users_con
         cursor.execute("EXPLAIN " + lookup)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "msg_client_id_idx" in plan, plan
+
+
+# --- the conversation deleted while the agent answers ---------------------------------------
+
+
+class DeletesTheConversationMidTurn(type(scripted())):
+    """A scripted model that deletes every conversation (as another tab of the person would)
+    before its second call: after the turn's tool ran, before its reply is saved."""
+
+    async def stream_response(self, *args, **kwargs):
+        if len(self.calls) == 1:
+            await Conversation.objects.all().adelete()
+        async for event in super().stream_response(*args, **kwargs):
+            yield event
+
+
+def deleting_model(*steps):
+    return DeletesTheConversationMidTurn(list(steps))
+
+
+async def test_a_conversation_deleted_mid_turn_ends_the_turn_with_an_error_and_keeps_the_task(user, monkeypatch):
+    use_model(monkeypatch, deleting_model(tool_step("add_task", {"title": "Buy milk"}), reply_step("Added it.")))
+    turn = ChatTurn(user=user, text="add buy milk")
+    await turn.start()
+    frames = [frame async for frame in turn.stream()]
+
+    assert frames[-2]["type"] == "error" and frames[-2]["code"] == "conversation_not_found"
+    assert "deleted while the assistant was answering" in frames[-2]["detail"]
+    assert "task changes it made stand" in frames[-2]["detail"]
+    assert frames[-1] == {"type": "turn.end", "message_id": None, "status": "error"}
+    assert await Task.objects.filter(owner=user, title="Buy milk").aexists()  # what the agent did stands
+    assert not await Message.objects.aexists()
+    # The user's one-running-turn lock was released: the next message is not "busy".
+    use_model(monkeypatch, scripted(reply_step("Hello.")))
+    _, after = await run_turn(user, "hi")
+    assert after[-1]["status"] == "complete"
