@@ -173,6 +173,7 @@ ADVERBS = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year
 _START = re.compile(r"(?<![\w#])(?P<head>every!|every|each|(?P<adverb>" + "|".join(ADVERBS) + r"))(?![\w])")
 _COMPILED = [(name, re.compile(r"\s*!?\s+" + pattern + r"(?![\w])"), build) for name, pattern, build in ROWS]
 _ADVERB_TAIL = re.compile(_TAIL + r"(?![\w])")
+_AFTER_DONE = re.compile(r"\s+(?:after\s+(?:it\s+is|it's|it\s+was)\s+(?:done|completed|finished)|after\s+completion|from\s+completion)(?![\w])")
 _BOUND = re.compile(r"\s+(?P<kw>starting(?:\s+on|\s+from)?|beginning(?:\s+on)?|from|until|till|ending(?:\s+on)?|through|up\s+to)\s+")
 
 
@@ -184,6 +185,10 @@ def find_phrase(text: str, today: date) -> ParsedPhrase | None:
         if parts is None:
             continue
         from_completion = start.group("head") == "every!" or text[start.end() : start.end() + 2].lstrip().startswith("!")
+        # The words `describe` gives "every!": "every 3 days after it is done" reads back as it shows.
+        after_done = _AFTER_DONE.match(text, end)
+        if after_done:
+            from_completion, end = True, after_done.end()
         starting, until, end = _bounds(text, end, today)
         if until is not None:
             parts["UNTIL"] = until.strftime("%Y%m%d")
@@ -392,12 +397,17 @@ def describe(rrule: str, from_completion: bool = False) -> str:
 # --- what the services and the API take ---
 
 
+def is_rule_text(value: str) -> bool:
+    """RRULE text ("FREQ=...", "RRULE:FREQ=..."), which cannot say "every!", rather than words."""
+    return re.match(r"(?i)\s*(rrule:)?\s*freq\s*=", value) is not None
+
+
 def parse(value: str, today: date) -> ParsedPhrase:
     """A rule as a person or a client gives it: RRULE text ("FREQ=WEEKLY;BYDAY=MO", with or
     without "RRULE:") or a phrase ("every 3 days", "every! week", "every monday until dec 1").
     RecurrenceError says what was not understood."""
     text = " ".join(value.strip().split())
-    if re.match(r"(?i)(rrule:)?\s*freq\s*=", text):
+    if is_rule_text(text):
         return ParsedPhrase(Rule(validate(text.replace(" ", ""))), None, (0, len(text)))
     lowered = text.lower()
     if not lowered.startswith(("every", "each", *ADVERBS)):

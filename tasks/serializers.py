@@ -27,6 +27,11 @@ class TaskSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         required=False, allow_blank=True, allow_null=True, max_length=255,
         help_text='RRULE text or a phrase such as "every month on the 1st"; read back as RRULE text. "" or null: does not repeat.',
     )
+    recurrence_from_completion = serializers.BooleanField(
+        required=False,
+        help_text='true: the next date counts from when the task is done, not from its due date (Todoist\'s "every!"). '
+        "A phrase sets it too; RRULE text leaves it as it was. true needs a recurrence.",
+    )
     recurrence_text = serializers.CharField(read_only=True, help_text='The repeat in words: "every Monday"; "" when it does not repeat.')
     labels = LabelNamesField(
         child=serializers.CharField(max_length=NAME_MAX + 1), required=False, max_length=MAX_PER_TASK,
@@ -44,6 +49,7 @@ class TaskSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "priority",
             "due_date",
             "recurrence",
+            "recurrence_from_completion",
             "recurrence_text",
             "labels",
             "created_at",
@@ -71,6 +77,7 @@ class TaskSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "priority": str(instance.priority),
             "due_date": instance.due_date.isoformat() if instance.due_date else None,
             "recurrence": instance.recurrence,
+            "recurrence_from_completion": instance.recurrence_from_completion,
             "recurrence_text": instance.recurrence_text,
             "labels": task_label_names(instance),
             "created_at": _iso_datetime(instance.created_at, tz),

@@ -73,6 +73,7 @@ def task_create(
     due_date: date | None = None,
     completed: bool = False,
     recurrence: str | None = None,
+    recurrence_from_completion: bool | None = None,
     labels: list[str] | None = None,
     today: date | None = None,
     source: ChangeSource = API,
@@ -80,8 +81,9 @@ def task_create(
     """Creates the owner's task (already completed when `completed`, e.g. logging something done).
 
     `recurrence` is RRULE text or a phrase ("every monday"): the due date becomes the rule's
-    first date on or after the given due date (or `today`, the person's local date). `labels`
-    are names; ones the owner does not have yet are created.
+    first date on or after the given due date (or `today`, the person's local date);
+    `recurrence_from_completion` (see _set_repeat) counts it from completion. `labels` are
+    names; ones the owner does not have yet are created.
 
     Every service here takes `source` (tasks.journal.ChangeSource): the door and chat turn or MCP
     call the change is journalled under, in the same transaction as the change."""
@@ -92,8 +94,7 @@ def task_create(
         priority=priority or Priority.MEDIUM,
         due_date=due_date,
     )
-    if recurrence:
-        _set_recurrence(task, recurrence, today=today or timezone.localdate())
+    _set_repeat(task, recurrence or "", recurrence_from_completion, today=today or timezone.localdate())
     label_names = labels_module.clean_names(labels) if labels else []
     _set_completed(task, bool(completed))
     with transaction.atomic():
@@ -117,6 +118,7 @@ def task_update(
     due_date: date | None = UNSET,
     completed: bool = UNSET,
     recurrence: str | None = UNSET,
+    recurrence_from_completion: bool | None = UNSET,
     labels: list[str] | None = UNSET,
     add_labels: list[str] | None = None,
     remove_labels: list[str] | None = None,
@@ -138,11 +140,7 @@ def task_update(
         for field, value in changes.items():
             if value is not UNSET:
                 setattr(task, field, _clean_text(value, field))
-        if recurrence is not UNSET:
-            if recurrence:
-                _set_recurrence(task, recurrence, today=today)
-            else:
-                task.recurrence, task.recurrence_from_completion = "", False
+        _set_repeat(task, recurrence, recurrence_from_completion, today=today)
         action = None
         if completed is not UNSET and completed is not None:
             if completed and not task.completed and _advance(task, today):
@@ -182,9 +180,33 @@ def task_quick_add(*, owner: AbstractBaseUser, text: str, today: date, source: C
     return task_create(owner=owner, source=source, today=today, **parsed.service_fields())
 
 
-def _set_recurrence(task: Task, value: "str | recurrence.Rule", *, today: date) -> None:
+def _set_repeat(task: Task, value: "str | recurrence.Rule | None", from_completion: bool | None, *, today: date) -> None:
+    """Sets the repeat: `value` UNSET leaves the rule, "" or None stops it, RRULE text, a phrase or
+    a parsed Rule sets it (_set_recurrence). Whether it counts from completion: `from_completion`
+    when given (True needs a rule); else a phrase says ("every!" or "... after it is done": yes;
+    "every": no), and RRULE text, which cannot say, keeps what the task had."""
+    if value is not UNSET:
+        if value:
+            said = _set_recurrence(task, value, today=today)
+            if isinstance(value, str) and recurrence.is_rule_text(value):
+                pass  # RRULE text cannot say "every!": the task keeps its own, unless given below
+            elif from_completion in (UNSET, None):
+                task.recurrence_from_completion = said
+            elif said and not from_completion:
+                raise ValidationError({"recurrence_from_completion": [f"“{value}” counts from completion; leave this out or make it true."]})
+        else:
+            task.recurrence, task.recurrence_from_completion = "", False
+    if from_completion in (UNSET, None):
+        return
+    if from_completion and not task.recurrence:
+        raise ValidationError({"recurrence_from_completion": ["Only a repeating task can count from completion; give it a recurrence too."]})
+    task.recurrence_from_completion = bool(from_completion)
+
+
+def _set_recurrence(task: Task, value: "str | recurrence.Rule", *, today: date) -> bool:
     """Sets the rule from RRULE text, a phrase or a parsed Rule, and the due date to its first
-    date on or after the start: "starting <date>" in the phrase, else the due date, else today."""
+    date on or after the start: "starting <date>" in the phrase, else the due date, else today.
+    Returns whether the rule counts from completion ("every!"; always False for RRULE text)."""
     if isinstance(value, recurrence.Rule):
         parsed = recurrence.ParsedPhrase(value, None, (0, 0))
         value = value.rrule
@@ -194,8 +216,9 @@ def _set_recurrence(task: Task, value: "str | recurrence.Rule", *, today: date) 
     first = recurrence.first_on_or_after(parsed.rule.rrule, start)
     if first is None:
         raise recurrence.RecurrenceError(f"“{value.strip()[:80]}” has no date on or after {start.isoformat()}.")
-    task.recurrence, task.recurrence_from_completion = parsed.rule.rrule, parsed.rule.from_completion
+    task.recurrence = parsed.rule.rrule
     task.due_date = first
+    return parsed.rule.from_completion
 
 
 def _advance(task: Task, today: date) -> bool:

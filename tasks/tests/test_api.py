@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 TASK_KEYS = {
     "id", "title", "description", "completed", "completed_at", "priority", "due_date",
-    "recurrence", "recurrence_text", "labels", "created_at", "updated_at",
+    "recurrence", "recurrence_from_completion", "recurrence_text", "labels", "created_at", "updated_at",
 }
 
 

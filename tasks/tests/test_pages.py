@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from tasks import services
 from tasks.models import Task
 from tasks.tests.factories import make_task
 
@@ -356,3 +357,27 @@ def test_the_browsable_api_form_starts_on_medium_priority(browser):
     html = browser.get("/api/tasks/", HTTP_ACCEPT="text/html").content.decode()
     selected = re.findall(r'<option value="(\w+)"\s+selected', html)
     assert selected == ["medium"]
+
+
+def test_the_edit_page_shows_a_repeat_from_completion_in_words_and_keeps_it_through_a_save(browser, user):
+    task = services.task_create(owner=user, title="Water plants", recurrence="every! 3 days")
+    page = browser.get(f"/tasks/{task.pk}/edit/").content.decode()
+    assert 'value="every 3 days after it is done"' in page
+    response = post(
+        browser, f"/tasks/{task.pk}/edit/",
+        {"title": "Water the plants", "priority": "medium", "description": "", "due_date": task.due_date.isoformat(),
+         "recurrence": "every 3 days after it is done", "labels": ""},
+        page=f"/tasks/{task.pk}/edit/",
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.title, task.recurrence, task.recurrence_from_completion) == ("Water the plants", "FREQ=DAILY;INTERVAL=3", True)
+    # Typing plain "every 3 days" there makes it count from the due date.
+    post(
+        browser, f"/tasks/{task.pk}/edit/",
+        {"title": "Water the plants", "priority": "medium", "description": "", "due_date": task.due_date.isoformat(),
+         "recurrence": "every 3 days", "labels": ""},
+        page=f"/tasks/{task.pk}/edit/",
+    )
+    task.refresh_from_db()
+    assert task.recurrence_from_completion is False

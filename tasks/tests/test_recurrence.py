@@ -193,3 +193,71 @@ def test_a_bad_phrase_changes_nothing(user):
     task.refresh_from_db()
     assert task.title == "Bins" and task.recurrence == ""
 
+
+
+# --- counting from completion through the API: a flag beside the RRULE text -------------------
+
+
+@pytest.mark.django_db
+def test_every_bang_reads_back_as_a_flag_and_survives_a_put_of_what_was_read(api_client):
+    created = api_client.post("/api/tasks/", {"title": "Water plants", "recurrence": "every! 3 days"}, format="json").json()
+    assert created["recurrence"] == "FREQ=DAILY;INTERVAL=3"
+    assert created["recurrence_from_completion"] is True
+    assert created["recurrence_text"] == "every 3 days after it is done"
+    # A client that reads the task and writes it back whole keeps the repeat as it was.
+    body = {k: created[k] for k in ("title", "description", "priority", "due_date", "recurrence", "recurrence_from_completion", "labels")}
+    body["title"] = "Water the plants"
+    put = api_client.put(f"/api/tasks/{created['id']}/", body, format="json").json()
+    assert (put["title"], put["recurrence_from_completion"], put["due_date"]) == ("Water the plants", True, created["due_date"])
+
+
+@pytest.mark.django_db
+def test_rrule_text_with_the_flag_counts_from_completion_and_rrule_text_alone_keeps_it(api_client, user):
+    task = api_client.post(
+        "/api/tasks/", {"title": "Stretch", "recurrence": "FREQ=DAILY;INTERVAL=2", "recurrence_from_completion": True}, format="json"
+    ).json()
+    assert task["recurrence_from_completion"] is True and task["recurrence_text"] == "every 2 days after it is done"
+    changed = api_client.patch(f"/api/tasks/{task['id']}/", {"recurrence": "FREQ=WEEKLY"}, format="json").json()
+    assert changed["recurrence_text"] == "every week after it is done"
+    # A phrase says which: plain "every" counts from the due date again.
+    phrase = api_client.patch(f"/api/tasks/{task['id']}/", {"recurrence": "every 4 days"}, format="json").json()
+    assert phrase["recurrence_from_completion"] is False and phrase["recurrence_text"] == "every 4 days"
+    # And the flag alone switches an existing repeat.
+    flag = api_client.patch(f"/api/tasks/{task['id']}/", {"recurrence_from_completion": True}, format="json").json()
+    assert flag["recurrence"] == "FREQ=DAILY;INTERVAL=4" and flag["recurrence_text"] == "every 4 days after it is done"
+    assert TaskChange.objects.filter(task_id=task["id"]).count() == 4  # each change journalled
+
+
+@pytest.mark.django_db
+def test_completing_a_task_repeating_from_completion_set_by_rrule_moves_it_from_today(api_client, user):
+    task = services.task_create(
+        owner=user, title="Water plants", due_date=date(2026, 12, 1), recurrence="FREQ=DAILY;INTERVAL=3",
+        recurrence_from_completion=True, today=date(2026, 12, 1),
+    )
+    moved = services.task_complete(user=user, task_id=task.pk, today=SAT)
+    assert moved.due_date == date(2026, 12, 8) and not moved.completed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ({"title": "Nap", "recurrence_from_completion": True}, "Only a repeating task"),
+        ({"title": "Nap", "recurrence": "every! day", "recurrence_from_completion": False}, "counts from completion"),
+        ({"title": "Nap", "recurrence": "", "recurrence_from_completion": True}, "Only a repeating task"),
+    ],
+)
+def test_a_flag_that_contradicts_the_repeat_is_a_400_naming_it_and_saves_nothing(api_client, body, says):
+    response = api_client.post("/api/tasks/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert says in str(response.json())
+    assert "recurrence_from_completion" in str(response.json())
+    assert api_client.get("/api/tasks/").json()["count"] == 0
+
+
+@pytest.mark.parametrize("phrase", ["every 3 days after it is done", "every monday after completion", "every 2 weeks from completion"])
+def test_the_words_a_repeat_from_completion_is_shown_in_read_back_as_it(phrase):
+    parsed = parse(phrase, SAT)
+    assert parsed.rule.from_completion
+    assert parse(parsed.rule.text, SAT).rule == parsed.rule
+
