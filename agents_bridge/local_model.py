@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agents.items import ModelResponse, TResponseInputItem, TResponseOutputItem, TResponseStreamEvent
-from agents.models.interface import Model, ModelTracing
+from agents.models.interface import Model
 from agents.usage import Usage
 from openai.types.responses import (
     Response,
@@ -199,19 +199,10 @@ class LocalTodoModel(Model):
             status=status,
         )
 
+    # agents.models.interface.Model's two calls. The offline model reads only the instructions and
+    # the input; the rest of the interface's arguments (settings, tools, tracing...) pass by.
     async def get_response(
-        self,
-        system_instructions: str | None,
-        input: str | list[TResponseInputItem],
-        model_settings: Any,
-        tools: list[Any],
-        output_schema: Any,
-        handoffs: list[Any],
-        tracing: ModelTracing,
-        *,
-        previous_response_id: str | None = None,
-        conversation_id: str | None = None,
-        prompt: Any = None,
+        self, system_instructions: str | None, input: str | list[TResponseInputItem], *args: Any, **kwargs: Any
     ) -> ModelResponse:
         step = self._decide(system_instructions, input)
         return ModelResponse(
@@ -221,18 +212,7 @@ class LocalTodoModel(Model):
         )
 
     async def stream_response(
-        self,
-        system_instructions: str | None,
-        input: str | list[TResponseInputItem],
-        model_settings: Any,
-        tools: list[Any],
-        output_schema: Any,
-        handoffs: list[Any],
-        tracing: ModelTracing,
-        *,
-        previous_response_id: str | None = None,
-        conversation_id: str | None = None,
-        prompt: Any = None,
+        self, system_instructions: str | None, input: str | list[TResponseInputItem], *args: Any, **kwargs: Any
     ) -> AsyncIterator[TResponseStreamEvent]:
         step = self._decide(system_instructions, input)
         output = _output_items(step)
@@ -279,40 +259,17 @@ class LocalTodoModel(Model):
                     output_index=index,
                     sequence_number=nxt(),
                 )
-                yield ResponseContentPartAddedEvent(
-                    type="response.content_part.added",
-                    item_id=item.id,
-                    output_index=index,
-                    content_index=0,
-                    part=part.model_copy(update={"text": ""}),
-                    sequence_number=nxt(),
-                )
-                for chunk in _chunks(part.text):
-                    yield ResponseTextDeltaEvent(
-                        type="response.output_text.delta",
-                        item_id=item.id,
-                        output_index=index,
-                        content_index=0,
-                        delta=chunk,
-                        logprobs=[],
-                        sequence_number=nxt(),
+
+                def text_event(event_class, kind: str, **fields: Any):
+                    # The text's events name the same item, output and content part; only what they carry differs.
+                    return event_class(
+                        type=f"response.{kind}", item_id=item.id, output_index=index, content_index=0, sequence_number=nxt(), **fields
                     )
-                yield ResponseTextDoneEvent(
-                    type="response.output_text.done",
-                    item_id=item.id,
-                    output_index=index,
-                    content_index=0,
-                    text=part.text,
-                    logprobs=[],
-                    sequence_number=nxt(),
-                )
-                yield ResponseContentPartDoneEvent(
-                    type="response.content_part.done",
-                    item_id=item.id,
-                    output_index=index,
-                    content_index=0,
-                    part=part,
-                    sequence_number=nxt(),
-                )
+
+                yield text_event(ResponseContentPartAddedEvent, "content_part.added", part=part.model_copy(update={"text": ""}))
+                for chunk in _chunks(part.text):
+                    yield text_event(ResponseTextDeltaEvent, "output_text.delta", delta=chunk, logprobs=[])
+                yield text_event(ResponseTextDoneEvent, "output_text.done", text=part.text, logprobs=[])
+                yield text_event(ResponseContentPartDoneEvent, "content_part.done", part=part)
             yield ResponseOutputItemDoneEvent(type="response.output_item.done", item=item, output_index=index, sequence_number=nxt())
         yield ResponseCompletedEvent(type="response.completed", response=self._response(output), sequence_number=nxt())

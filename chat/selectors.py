@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from core.errors import NotFoundError
+from core.lookups import owned_row
 
 from .models import Conversation, Message
 
@@ -28,14 +29,7 @@ def conversation_list(*, user: AbstractBaseUser) -> QuerySet[Conversation]:
 
 
 def conversation_get(*, user: AbstractBaseUser, conversation_id: object) -> Conversation:
-    try:
-        pk = int(conversation_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ConversationNotFound(conversation_id) from None
-    try:
-        return conversation_list(user=user).get(pk=pk)
-    except Conversation.DoesNotExist:
-        raise ConversationNotFound(conversation_id) from None
+    return owned_row(Conversation.objects, user=user, raw_id=conversation_id, missing=ConversationNotFound)
 
 
 class MessageNotFound(NotFoundError):

@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 
 from core.errors import ApplicationError, NotFoundError
+from core.lookups import owned_row
 
 from . import counts
 from .models import Label, Task, TaskLabel
@@ -93,13 +94,7 @@ def label_list_counted(*, user: AbstractBaseUser):
 
 
 def label_get(*, user: AbstractBaseUser, label_id: object) -> Label:
-    from .selectors import _task_pk
-
-    pk = _task_pk(label_id)
-    label = Label.objects.filter(owner_id=user.pk, pk=pk).first() if pk is not None else None
-    if label is None:
-        raise LabelNotFound(label_id)
-    return label
+    return owned_row(Label.objects, user=user, raw_id=label_id, missing=LabelNotFound)
 
 
 def labels_named(*, user: AbstractBaseUser, names: Iterable[str]) -> dict[str, Label]:

@@ -12,6 +12,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from core.errors import NotFoundError
+from core.lookups import owned_row, row_id
 
 from .labels import LabelNames
 from .models import SEARCH_SEPARATOR, Label, Task, TaskChange, TaskLabel, priority_rank
@@ -54,29 +55,13 @@ def _owned(user: AbstractBaseUser) -> QuerySet[Task]:
     return Task.objects.filter(owner_id=user.pk)
 
 
-def _task_pk(task_id: object) -> int | None:
-    """A task id as a positive int, or None for anything that cannot name a task ("7" yes; 7.5, True no)."""
-    if isinstance(task_id, bool):
-        return None
-    if isinstance(task_id, int):
-        pk = task_id
-    elif isinstance(task_id, str) and task_id.strip().isdigit():
-        pk = int(task_id.strip())
-    elif isinstance(task_id, float) and task_id.is_integer():
-        pk = int(task_id)
-    else:
-        return None
-    # Beyond a 64-bit key nothing can match; PostgreSQL would reject the query outright.
-    return pk if 0 < pk < 2**63 else None
-
-
 def task_get(*, user: AbstractBaseUser, task_id: object, for_update: bool = False) -> Task:
     """The user's task; TaskNotFound when it is missing, someone else's, or the id is not an id.
 
     `for_update` locks the row until the caller's transaction ends (services use it to apply
     concurrent edits one after the other).
     """
-    pk = _task_pk(task_id)
+    pk = row_id(task_id)
     if pk is None:
         raise TaskNotFound(task_id)
     if for_update:
@@ -218,8 +203,12 @@ def task_counts(*, user: AbstractBaseUser, today: date | None = None) -> dict[st
 # --- the journal (tasks.journal) ---
 
 
-class ChangeNotFound(Exception):
+class ChangeNotFound(NotFoundError):
     """The journal entry does not exist or is someone else's."""
+
+    def __init__(self, change_id: object):
+        self.change_id = change_id
+        super().__init__()
 
 
 @dataclass(frozen=True)
@@ -245,11 +234,7 @@ def change_list(*, user: AbstractBaseUser, filters: ChangeFilters | None = None)
 
 
 def change_get(*, user: AbstractBaseUser, change_id: object) -> TaskChange:
-    pk = _task_pk(change_id)
-    change = TaskChange.objects.filter(owner_id=user.pk, pk=pk).first() if pk is not None else None
-    if change is None:
-        raise ChangeNotFound(change_id)
-    return change
+    return owned_row(TaskChange.objects, user=user, raw_id=change_id, missing=ChangeNotFound)
 
 
 def change_of_batch(*, user: AbstractBaseUser, batch: uuid.UUID) -> TaskChange:

@@ -585,3 +585,10 @@ async def test_a_conversation_deleted_mid_turn_ends_the_turn_with_an_error_and_k
     use_model(monkeypatch, scripted(reply_step("Hello.")))
     _, after = await run_turn(user, "hi")
     assert after[-1]["status"] == "complete"
+
+
+@pytest.mark.parametrize("raw_id", ["abc", "", None, 7.5, True, -1, 0, 2**70, "1e3", [1]])
+def test_conversation_get_treats_anything_that_is_not_an_id_as_not_found(user, raw_id):
+    make_conversation(user)
+    with pytest.raises(selectors.ConversationNotFound):
+        selectors.conversation_get(user=user, conversation_id=raw_id)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 
-from tasks import selectors, services
+from tasks import labels, selectors, services
 from tasks.selectors import TaskFilters, TaskNotFound
 from tasks.tests.factories import make_task
 
@@ -33,11 +33,36 @@ def test_task_get_hides_other_users_tasks_exactly_like_missing_ones(user, other_
     assert str(missing.value) == f"No task {theirs.pk + 1000}"
 
 
-@pytest.mark.parametrize("task_id", ["abc", "", None, 7.5, True, -1, 0, 2**70, "1e3", [1]])
+NOT_IDS = ["abc", "", None, 7.5, True, -1, 0, 2**70, "1e3", [1]]
+
+
+@pytest.mark.parametrize("task_id", NOT_IDS)
 def test_task_get_treats_anything_that_is_not_an_id_as_not_found(user, task_id):
     make_task(user)
     with pytest.raises(TaskNotFound):
         selectors.task_get(user=user, task_id=task_id)
+
+
+@pytest.mark.parametrize("raw_id", NOT_IDS)
+def test_labels_and_journal_entries_treat_anything_that_is_not_an_id_as_not_found(user, raw_id):
+    make_task(user, labels=["work"])
+    with pytest.raises(labels.LabelNotFound):
+        labels.label_get(user=user, label_id=raw_id)
+    with pytest.raises(selectors.ChangeNotFound):
+        selectors.change_get(user=user, change_id=raw_id)
+
+
+def test_another_users_label_and_journal_entry_are_not_found(user, other_user):
+    make_task(other_user, "Theirs", labels=["work"])
+    label = labels.label_list_counted(user=other_user).get()
+    entry = selectors.change_list(user=other_user).get()
+    with pytest.raises(labels.LabelNotFound):
+        labels.label_get(user=user, label_id=label.pk)
+    with pytest.raises(selectors.ChangeNotFound):
+        selectors.change_get(user=user, change_id=entry.pk)
+    # Their own, by the id as a client sends it (a string in a URL), is found.
+    assert labels.label_get(user=other_user, label_id=str(label.pk)) == label
+    assert selectors.change_get(user=other_user, change_id=str(entry.pk)) == entry
 
 
 def test_task_list_shows_only_the_users_tasks_newest_first(user, other_user):
