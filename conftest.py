@@ -41,6 +41,17 @@ def anon_client():
     return APIClient()
 
 
+@pytest.fixture
+def web(user):
+    """The user's browser as Django's test client sees it: signed in by session, held to CSRF
+    (core.tests.pages posts forms with their token). Real Chromium is the `browser` fixture."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Throttles and rate limits live in the cache; each test starts with a clean slate.

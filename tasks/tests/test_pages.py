@@ -10,25 +10,11 @@ from django.utils import timezone
 
 from tasks import services
 from tasks.models import Task
+from core.tests.pages import form_post as post
+from core.tests.pages import form_token
 from tasks.tests.factories import make_task
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser(user):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    return client
-
-
-def csrf(client: Client, url: str = "/tasks/") -> str:
-    html = client.get(url).content.decode()
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def post(client: Client, url: str, data: dict | None = None, page: str = "/tasks/"):
-    return client.post(url, {**(data or {}), "csrfmiddlewaretoken": csrf(client, page)})
 
 
 def test_anonymous_visitors_are_sent_to_log_in():
@@ -72,22 +58,22 @@ def test_a_wrong_password_shows_an_error_on_the_login_page(user):
     assert "correct username and password" in response.content.decode()
 
 
-def test_the_list_shows_only_my_tasks_with_their_details(browser, user, other_user):
+def test_the_list_shows_only_my_tasks_with_their_details(web, user, other_user):
     make_task(user, "Water the plants", description="the big ficus", priority="high", due_date=timezone.localdate())
     make_task(other_user, "Secret plan")
-    html = browser.get("/tasks/").content.decode()
+    html = web.get("/tasks/").content.decode()
     assert "Water the plants" in html and "the big ficus" in html and "High" in html
     assert "Secret plan" not in html
 
 
-def test_the_filters_show_all_pending_completed_and_overdue(browser, user):
+def test_the_filters_show_all_pending_completed_and_overdue(web, user):
     today = timezone.localdate()
     make_task(user, "Pending one")
     make_task(user, "Completed one", completed=True)
     make_task(user, "Overdue one", due_date=today - timedelta(days=1))
 
     def shown(show: str) -> set[str]:
-        html = browser.get(f"/tasks/?show={show}").content.decode()
+        html = web.get(f"/tasks/?show={show}").content.decode()
         return set(re.findall(r'<span class="task-title">([^<]+)</span>', html))
 
     assert shown("all") == {"Pending one", "Completed one", "Overdue one"}
@@ -97,12 +83,12 @@ def test_the_filters_show_all_pending_completed_and_overdue(browser, user):
     assert shown("nonsense") == shown("all")
 
 
-def test_adding_a_task_with_every_field(browser, user):
-    response = post(browser, "/tasks/new/", {"title": " Book dentist ", "description": "before June", "priority": "high", "due_date": "2027-05-20", "show": "pending"})
+def test_adding_a_task_with_every_field(web, user):
+    response = post(web, "/tasks/new/", {"title": " Book dentist ", "description": "before June", "priority": "high", "due_date": "2027-05-20", "show": "pending"})
     assert response.status_code == 302 and response["Location"] == "/tasks/?show=pending"
     task = Task.objects.get(owner=user)
     assert (task.title, task.description, task.priority, task.due_date.isoformat()) == ("Book dentist", "before June", "high", "2027-05-20")
-    assert "Added" in browser.get("/tasks/").content.decode()
+    assert "Added" in web.get("/tasks/").content.decode()
 
 
 @pytest.mark.parametrize(
@@ -116,110 +102,110 @@ def test_adding_a_task_with_every_field(browser, user):
         ({"title": "ok", "due_date": "someday"}, "Enter a valid date"),
     ],
 )
-def test_adding_a_bad_task_shows_the_error_and_saves_nothing(browser, data, message):
-    response = post(browser, "/tasks/new/", {"priority": "medium", **data})
+def test_adding_a_bad_task_shows_the_error_and_saves_nothing(web, data, message):
+    response = post(web, "/tasks/new/", {"priority": "medium", **data})
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Task.objects.exists()
 
 
-def test_completing_and_reopening_a_task(browser, user):
+def test_completing_and_reopening_a_task(web, user):
     task = make_task(user, "Toggle me")
-    assert post(browser, f"/tasks/{task.pk}/toggle/").status_code == 302
+    assert post(web, f"/tasks/{task.pk}/toggle/").status_code == 302
     task.refresh_from_db()
     assert task.completed and task.completed_at is not None
-    post(browser, f"/tasks/{task.pk}/toggle/")
+    post(web, f"/tasks/{task.pk}/toggle/")
     task.refresh_from_db()
     assert not task.completed and task.completed_at is None
 
 
-def test_the_complete_button_posts_the_state_asked_for_so_a_double_click_does_not_undo_it(browser, user):
+def test_the_complete_button_posts_the_state_asked_for_so_a_double_click_does_not_undo_it(web, user):
     task = make_task(user, "Pay rent")
-    page = browser.get("/tasks/").content.decode()
+    page = web.get("/tasks/").content.decode()
     form = page[page.index(f'action="/tasks/{task.pk}/toggle/"'):]
     form = form[: form.index("</form>")]
     assert 'name="completed" value="true"' in form
 
     for _ in range(2):  # the same form sent twice, as a double click would
-        assert post(browser, f"/tasks/{task.pk}/toggle/", {"completed": "true"}).status_code == 302
+        assert post(web, f"/tasks/{task.pk}/toggle/", {"completed": "true"}).status_code == 302
     task.refresh_from_db()
     assert task.completed
 
-    assert 'name="completed" value="false"' in browser.get("/tasks/?show=all").content.decode()
-    post(browser, f"/tasks/{task.pk}/toggle/", {"completed": "false"})
+    assert 'name="completed" value="false"' in web.get("/tasks/?show=all").content.decode()
+    post(web, f"/tasks/{task.pk}/toggle/", {"completed": "false"})
     task.refresh_from_db()
     assert not task.completed
 
 
 @pytest.mark.parametrize("value", ["yes", "1", ""])
-def test_a_complete_button_post_with_a_bad_state_is_refused_and_changes_nothing(browser, user, value):
+def test_a_complete_button_post_with_a_bad_state_is_refused_and_changes_nothing(web, user, value):
     task = make_task(user, "Pay rent")
-    response = post(browser, f"/tasks/{task.pk}/toggle/", {"completed": value})
+    response = post(web, f"/tasks/{task.pk}/toggle/", {"completed": value})
     assert response.status_code == 400 and b"completed must be true or false" in response.content
     task.refresh_from_db()
     assert not task.completed
 
 
-def test_a_long_list_is_paged_on_each_tab_with_a_constant_number_of_queries(browser, user, django_assert_max_num_queries):
+def test_a_long_list_is_paged_on_each_tab_with_a_constant_number_of_queries(web, user, django_assert_max_num_queries):
     from tasks.views import PAGE_SIZE
 
     Task.objects.bulk_create(Task(owner=user, title=f"Errand {n}", completed=n % 3 == 0) for n in range(PAGE_SIZE + 10))
     pending = sum(1 for n in range(PAGE_SIZE + 10) if n % 3)
 
     with django_assert_max_num_queries(6):  # session, user, the tab counts, one page, its labels, the label filter
-        first = browser.get("/tasks/").content.decode()
+        first = web.get("/tasks/").content.decode()
     assert first.count('class="task-title"') == PAGE_SIZE and "Page 1 of 2" in first
-    last = browser.get("/tasks/?page=2").content.decode()
+    last = web.get("/tasks/?page=2").content.decode()
     assert last.count('class="task-title"') == 10 and "Page 2 of 2" in last
 
-    pending_page = browser.get("/tasks/?show=pending").content.decode()
+    pending_page = web.get("/tasks/?show=pending").content.decode()
     assert pending_page.count('class="task-title"') == pending and "Page 1 of" not in pending_page
 
 
-def test_editing_a_task(browser, user):
+def test_editing_a_task(web, user):
     task = make_task(user, "Old", priority="low")
-    page = browser.get(f"/tasks/{task.pk}/edit/")
+    page = web.get(f"/tasks/{task.pk}/edit/")
     assert page.status_code == 200 and 'value="Old"' in page.content.decode()
-    response = post(browser, f"/tasks/{task.pk}/edit/", {"title": "New", "priority": "high", "description": "", "due_date": ""}, page=f"/tasks/{task.pk}/edit/")
+    response = post(web, f"/tasks/{task.pk}/edit/", {"title": "New", "priority": "high", "description": "", "due_date": ""}, page=f"/tasks/{task.pk}/edit/")
     assert response.status_code == 302
     task.refresh_from_db()
     assert (task.title, task.priority) == ("New", "high")
 
 
-def test_an_invalid_edit_shows_the_error_and_changes_nothing(browser, user):
+def test_an_invalid_edit_shows_the_error_and_changes_nothing(web, user):
     task = make_task(user, "Keep")
-    response = post(browser, f"/tasks/{task.pk}/edit/", {"title": "", "priority": "high"}, page=f"/tasks/{task.pk}/edit/")
+    response = post(web, f"/tasks/{task.pk}/edit/", {"title": "", "priority": "high"}, page=f"/tasks/{task.pk}/edit/")
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     task.refresh_from_db()
     assert (task.title, task.priority) == ("Keep", "medium")
 
 
-def test_deleting_a_task(browser, user):
+def test_deleting_a_task(web, user):
     task = make_task(user, "Doomed")
-    assert post(browser, f"/tasks/{task.pk}/delete/").status_code == 302
+    assert post(web, f"/tasks/{task.pk}/delete/").status_code == 302
     assert not Task.objects.filter(pk=task.pk).exists()
 
 
-def test_after_a_delete_the_list_offers_undo_once_and_the_undo_brings_the_task_back(browser, user):
+def test_after_a_delete_the_list_offers_undo_once_and_the_undo_brings_the_task_back(web, user):
     task = make_task(user, "Doomed", description="keep me", priority="high")
     before = Task.objects.filter(pk=task.pk).values().get()
-    post(browser, f"/tasks/{task.pk}/delete/", {"show": "pending"})
+    post(web, f"/tasks/{task.pk}/delete/", {"show": "pending"})
 
-    html = browser.get("/tasks/?show=pending").content.decode()
+    html = web.get("/tasks/?show=pending").content.decode()
     assert "Deleted “Doomed”." in html
     undo_url = re.search(r'action="(/tasks/activity/\d+/undo/)"', html).group(1)
-    assert "Deleted “Doomed”." not in browser.get("/tasks/").content.decode()  # shown once
+    assert "Deleted “Doomed”." not in web.get("/tasks/").content.decode()  # shown once
 
-    response = post(browser, undo_url, {"scope": "entry", "next": "/tasks/?show=pending"})
+    response = post(web, undo_url, {"scope": "entry", "next": "/tasks/?show=pending"})
     assert response.status_code == 302 and response["Location"] == "/tasks/?show=pending"
     assert Task.objects.filter(pk=task.pk).values().get() == before
 
 
-def test_the_page_script_deletes_with_json_naming_the_change_to_undo(browser, user, api_client):
+def test_the_page_script_deletes_with_json_naming_the_change_to_undo(web, user, api_client):
     task = make_task(user, "Doomed")
-    response = browser.post(
-        f"/tasks/{task.pk}/delete/", {"csrfmiddlewaretoken": csrf(browser)}, HTTP_ACCEPT="application/json"
+    response = web.post(
+        f"/tasks/{task.pk}/delete/", {"csrfmiddlewaretoken": form_token(web.get("/tasks/").content.decode())}, HTTP_ACCEPT="application/json"
     )
     assert response.status_code == 200
     body = response.json()
@@ -232,49 +218,49 @@ def test_the_page_script_deletes_with_json_naming_the_change_to_undo(browser, us
     assert Task.objects.filter(pk=task.pk, title="Doomed").exists()
 
 
-def test_a_paged_list_shows_page_links_and_no_template_comment(browser, user):
+def test_a_paged_list_shows_page_links_and_no_template_comment(web, user):
     from tasks.views import PAGE_SIZE
 
     Task.objects.bulk_create(Task(owner=user, title=f"Errand {n}") for n in range(PAGE_SIZE + 1))
-    html = browser.get("/tasks/").content.decode()
+    html = web.get("/tasks/").content.decode()
     assert "Page 1 of 2" in html
     assert "{#" not in html and "#}" not in html
 
 
 @pytest.mark.parametrize("action", ["edit", "toggle", "delete"])
-def test_another_users_task_is_not_found_on_every_page_and_unchanged(browser, other_user, action):
+def test_another_users_task_is_not_found_on_every_page_and_unchanged(web, other_user, action):
     theirs = make_task(other_user, "Secret")
     before = Task.objects.filter(pk=theirs.pk).values().get()
-    assert browser.get(f"/tasks/{theirs.pk}/edit/").status_code == 404
-    response = post(browser, f"/tasks/{theirs.pk}/{action}/", {"title": "hacked", "priority": "low"})
+    assert web.get(f"/tasks/{theirs.pk}/edit/").status_code == 404
+    response = post(web, f"/tasks/{theirs.pk}/{action}/", {"title": "hacked", "priority": "low"})
     assert response.status_code == 404
     assert Task.objects.filter(pk=theirs.pk).values().get() == before
 
 
 @pytest.mark.parametrize("url", ["/tasks/new/", "/tasks/{id}/toggle/", "/tasks/{id}/delete/", "/tasks/{id}/edit/", "/accounts/logout/"])
-def test_every_form_needs_the_csrf_token(browser, user, url):
+def test_every_form_needs_the_csrf_token(web, user, url):
     task = make_task(user, "Guarded")
-    response = browser.post(url.format(id=task.pk), {"title": "forged", "priority": "low"})
+    response = web.post(url.format(id=task.pk), {"title": "forged", "priority": "low"})
     assert response.status_code == 403
     task.refresh_from_db()
     assert (task.title, task.completed) == ("Guarded", False)
     assert Task.objects.count() == 1
 
 
-def test_every_form_on_the_pages_carries_a_csrf_token(browser, user):
+def test_every_form_on_the_pages_carries_a_csrf_token(web, user):
     make_task(user, "Something")
     for url in ("/tasks/", f"/tasks/{Task.objects.get().pk}/edit/"):
-        html = browser.get(url).content.decode()
+        html = web.get(url).content.decode()
         forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", html, flags=re.S)
         assert forms
         for form in forms:
             assert "csrfmiddlewaretoken" in form
 
 
-def test_changing_pages_only_accept_post(browser, user):
+def test_changing_pages_only_accept_post(web, user):
     task = make_task(user, "Stay")
     for url in ("/tasks/new/", f"/tasks/{task.pk}/toggle/", f"/tasks/{task.pk}/delete/"):
-        assert browser.get(url).status_code == 405
+        assert web.get(url).status_code == 405
     assert Task.objects.filter(pk=task.pk, completed=False).exists()
 
 
@@ -283,19 +269,19 @@ def shown_titles(client: Client, query: str = "") -> list[str]:
     return re.findall(r'<span class="task-title">([^<]+)</span>', html)
 
 
-def test_the_list_shows_overdue_tasks_first_then_by_due_date_then_undated_then_done(browser, user):
+def test_the_list_shows_overdue_tasks_first_then_by_due_date_then_undated_then_done(web, user):
     today = timezone.localdate()
     make_task(user, "Undated")
     make_task(user, "Next week", due_date=today + timedelta(days=7))
     make_task(user, "Done", completed=True)
     make_task(user, "Two days late", due_date=today - timedelta(days=2))
     make_task(user, "Due today", due_date=today)
-    assert shown_titles(browser) == ["Two days late", "Due today", "Next week", "Undated", "Done"]
-    html = browser.get("/tasks/").content.decode()
+    assert shown_titles(web) == ["Two days late", "Due today", "Next week", "Undated", "Done"]
+    html = web.get("/tasks/").content.decode()
     assert "Overdue · " in html
 
 
-def test_today_upcoming_and_overdue_views(browser, user, other_user):
+def test_today_upcoming_and_overdue_views(web, user, other_user):
     today = timezone.localdate()
     make_task(user, "Late", due_date=today - timedelta(days=1))
     make_task(user, "Now", due_date=today)
@@ -304,10 +290,10 @@ def test_today_upcoming_and_overdue_views(browser, user, other_user):
     make_task(user, "Done today", due_date=today, completed=True)
     make_task(other_user, "Theirs today", due_date=today)
 
-    assert shown_titles(browser, "?show=today") == ["Late", "Now"]
-    assert shown_titles(browser, "?show=upcoming") == ["Now", "Soon"]
-    assert shown_titles(browser, "?show=overdue") == ["Late"]
-    html = browser.get("/tasks/?show=upcoming").content.decode()
+    assert shown_titles(web, "?show=today") == ["Late", "Now"]
+    assert shown_titles(web, "?show=upcoming") == ["Now", "Soon"]
+    assert shown_titles(web, "?show=overdue") == ["Late"]
+    html = web.get("/tasks/?show=upcoming").content.decode()
     # Upcoming is grouped by day, today's group named so.
     headings = re.findall(r'<h2 class="day-heading">([^<]+)</h2>', html)
     assert headings == ["Today", (today + timedelta(days=2)).strftime("%A %-d %B")]
@@ -317,29 +303,29 @@ def test_today_upcoming_and_overdue_views(browser, user, other_user):
     assert re.search(r'\?show=upcoming"[^>]*>Upcoming <span class="count">2</span>', html)
 
 
-def test_the_search_box_finds_tasks_by_their_words_within_the_view(browser, user, other_user):
+def test_the_search_box_finds_tasks_by_their_words_within_the_view(web, user, other_user):
     make_task(user, "Buy oat milk")
     make_task(user, "Call the bank", description="about the milk bill")
     make_task(user, "Milk the cow", completed=True)
     make_task(user, "Water the plants")
     make_task(other_user, "Mallory's milk")
     # Newest first among the undated; done ones last.
-    assert shown_titles(browser, "?q=milk") == ["Call the bank", "Buy oat milk", "Milk the cow"]
-    assert shown_titles(browser, "?show=pending&q=milk") == ["Call the bank", "Buy oat milk"]
-    html = browser.get("/tasks/?q=nothing-like-it").content.decode()
+    assert shown_titles(web, "?q=milk") == ["Call the bank", "Buy oat milk", "Milk the cow"]
+    assert shown_titles(web, "?show=pending&q=milk") == ["Call the bank", "Buy oat milk"]
+    html = web.get("/tasks/?q=nothing-like-it").content.decode()
     assert "No tasks match “nothing-like-it”" in html
     assert 'name="q" value="nothing-like-it"' in html
 
 
-def test_the_list_shows_no_task_numbers_and_offers_edit_and_delete_as_labelled_actions(browser, user):
+def test_the_list_shows_no_task_numbers_and_offers_edit_and_delete_as_labelled_actions(web, user):
     task = make_task(user, "Book dentist")
-    html = browser.get("/tasks/").content.decode()
+    html = web.get("/tasks/").content.decode()
     assert f"#{task.id}" not in html
     assert 'aria-label="Edit Book dentist"' in html and 'aria-label="Delete Book dentist"' in html
 
 
-def test_the_tasks_page_hands_its_script_the_live_socket_and_task_url_and_has_no_inline_code(browser):
-    html = browser.get("/tasks/").content.decode()
+def test_the_tasks_page_hands_its_script_the_live_socket_and_task_url_and_has_no_inline_code(web):
+    html = web.get("/tasks/").content.decode()
     config = re.search(r'<script id="tasks-config" type="application/json">(.*?)</script>', html, re.S).group(1)
     assert '"socket": "/ws/chat/"' in config and '"task": "/api/tasks/{id}/"' in config
     assert '<script type="module" src="/static/js/tasks/main.js">' in html
@@ -347,24 +333,24 @@ def test_the_tasks_page_hands_its_script_the_live_socket_and_task_url_and_has_no
         assert 'type="application/json"' in attributes or (" src=" in attributes and not body.strip()), attributes
 
 
-def test_every_page_names_its_favicon(browser):
-    html = browser.get("/tasks/").content.decode()
+def test_every_page_names_its_favicon(web):
+    html = web.get("/tasks/").content.decode()
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
     assert Client().get("/static/favicon.svg").status_code == 200
 
 
-def test_the_browsable_api_form_starts_on_medium_priority(browser):
-    html = browser.get("/api/tasks/", HTTP_ACCEPT="text/html").content.decode()
+def test_the_browsable_api_form_starts_on_medium_priority(web):
+    html = web.get("/api/tasks/", HTTP_ACCEPT="text/html").content.decode()
     selected = re.findall(r'<option value="(\w+)"\s+selected', html)
     assert selected == ["medium"]
 
 
-def test_the_edit_page_shows_a_repeat_from_completion_in_words_and_keeps_it_through_a_save(browser, user):
+def test_the_edit_page_shows_a_repeat_from_completion_in_words_and_keeps_it_through_a_save(web, user):
     task = services.task_create(owner=user, title="Water plants", recurrence="every! 3 days")
-    page = browser.get(f"/tasks/{task.pk}/edit/").content.decode()
+    page = web.get(f"/tasks/{task.pk}/edit/").content.decode()
     assert 'value="every 3 days after it is done"' in page
     response = post(
-        browser, f"/tasks/{task.pk}/edit/",
+        web, f"/tasks/{task.pk}/edit/",
         {"title": "Water the plants", "priority": "medium", "description": "", "due_date": task.due_date.isoformat(),
          "recurrence": "every 3 days after it is done", "labels": ""},
         page=f"/tasks/{task.pk}/edit/",
@@ -374,7 +360,7 @@ def test_the_edit_page_shows_a_repeat_from_completion_in_words_and_keeps_it_thro
     assert (task.title, task.recurrence, task.recurrence_from_completion) == ("Water the plants", "FREQ=DAILY;INTERVAL=3", True)
     # Typing plain "every 3 days" there makes it count from the due date.
     post(
-        browser, f"/tasks/{task.pk}/edit/",
+        web, f"/tasks/{task.pk}/edit/",
         {"title": "Water the plants", "priority": "medium", "description": "", "due_date": task.due_date.isoformat(),
          "recurrence": "every 3 days", "labels": ""},
         page=f"/tasks/{task.pk}/edit/",

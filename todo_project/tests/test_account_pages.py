@@ -3,12 +3,11 @@ Plain forms: each needs the CSRF token, counts a wrong password against the acco
 the sign-ins it says it ends (sessions, JWTs; the sockets follow the same signal, see
 test_sockets_end_with_the_session.py and the browser test)."""
 
-import re
-
 import pytest
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from core.tests import pages
 from mcp_door.models import PersonalAccessToken
 from mcp_door.selectors import token_for_secret
 from mcp_door.services import token_create
@@ -26,9 +25,7 @@ def signed_in(user) -> Client:
 
 
 def form_post(client: Client, url: str, data: dict):
-    html = client.get("/account/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    return client.post(url, {**data, "csrfmiddlewaretoken": token})
+    return pages.form_post(client, url, data, page="/account/")
 
 
 def jwt_pair() -> dict:

@@ -1,30 +1,18 @@
 """The browsable API works for a logged-in browser: pages render and its HTML forms post (with CSRF)."""
 
-import re
-
 import pytest
 from django.test import Client
 
+from core.tests.pages import form_token
 from tasks.models import Task
 from tasks.tests.factories import make_task
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def browser(user):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    return client
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-
-
-def test_a_logged_in_browser_sees_the_browsable_api_with_a_form(browser, user):
+def test_a_logged_in_browser_sees_the_browsable_api_with_a_form(web, user):
     make_task(user, "Visible in the browser")
-    response = browser.get("/api/tasks/", HTTP_ACCEPT="text/html")
+    response = web.get("/api/tasks/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     html = response.content.decode()
@@ -33,9 +21,9 @@ def test_a_logged_in_browser_sees_the_browsable_api_with_a_form(browser, user):
     assert "csrfmiddlewaretoken" in html
 
 
-def test_the_browsable_api_html_form_creates_a_task(browser, user):
-    token = csrf_token(browser.get("/api/tasks/", HTTP_ACCEPT="text/html").content.decode())
-    response = browser.post(
+def test_the_browsable_api_html_form_creates_a_task(web, user):
+    token = form_token(web.get("/api/tasks/", HTTP_ACCEPT="text/html").content.decode())
+    response = web.post(
         "/api/tasks/",
         {"title": "From the form", "priority": "high", "description": "", "due_date": "", "csrfmiddlewaretoken": token},
         HTTP_ACCEPT="text/html",
@@ -45,17 +33,17 @@ def test_the_browsable_api_html_form_creates_a_task(browser, user):
     assert (task.title, task.priority, task.due_date) == ("From the form", "high", None)
 
 
-def test_the_browsable_api_form_without_the_csrf_token_is_refused(browser):
-    response = browser.post("/api/tasks/", {"title": "forged"}, HTTP_ACCEPT="application/json")
+def test_the_browsable_api_form_without_the_csrf_token_is_refused(web):
+    response = web.post("/api/tasks/", {"title": "forged"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 403
     assert not Task.objects.exists()
 
 
-def test_the_browsable_api_detail_page_renders_for_the_owner_only(browser, user, other_user):
+def test_the_browsable_api_detail_page_renders_for_the_owner_only(web, user, other_user):
     mine = make_task(user, "Mine")
     theirs = make_task(other_user, "Theirs")
-    assert browser.get(f"/api/tasks/{mine.pk}/", HTTP_ACCEPT="text/html").status_code == 200
-    response = browser.get(f"/api/tasks/{theirs.pk}/", HTTP_ACCEPT="text/html")
+    assert web.get(f"/api/tasks/{mine.pk}/", HTTP_ACCEPT="text/html").status_code == 200
+    response = web.get(f"/api/tasks/{theirs.pk}/", HTTP_ACCEPT="text/html")
     assert response.status_code == 404
     assert "Theirs" not in response.content.decode()
 

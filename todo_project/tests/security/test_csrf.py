@@ -9,13 +9,6 @@ from tasks.models import Task
 from tasks.tests.factories import make_task
 
 
-@pytest.fixture
-def browser(user):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    return client
-
-
 def csrf_token(client: Client) -> str:
     client.get("/tasks/")
     return client.cookies["csrftoken"].value
@@ -32,11 +25,11 @@ def csrf_token(client: Client) -> str:
         ("post", "/api/auth/password/"),
     ],
 )
-def test_a_session_api_write_without_the_csrf_token_is_refused_and_changes_nothing(browser, user, method, path):
+def test_a_session_api_write_without_the_csrf_token_is_refused_and_changes_nothing(web, user, method, path):
     task = make_task(user, "Keep me")
     body = {"title": "Changed", "old_password": "a-Strong-pass-123", "new_password": "brand-New-pass-789"}
 
-    response = getattr(browser, method)(path.format(id=task.pk), body, content_type="application/json")
+    response = getattr(web, method)(path.format(id=task.pk), body, content_type="application/json")
 
     assert response.status_code == 403
     assert response["Content-Type"].startswith("application/json")
@@ -49,10 +42,10 @@ def test_a_session_api_write_without_the_csrf_token_is_refused_and_changes_nothi
 
 
 @pytest.mark.django_db
-def test_a_session_api_write_with_the_csrf_token_goes_through(browser, user):
-    token = csrf_token(browser)
+def test_a_session_api_write_with_the_csrf_token_goes_through(web, user):
+    token = csrf_token(web)
 
-    response = browser.post(
+    response = web.post(
         "/api/tasks/", {"title": "With token"}, content_type="application/json", HTTP_X_CSRFTOKEN=token
     )
 
@@ -75,16 +68,16 @@ def test_a_jwt_client_needs_no_csrf_token(user):
     "path",
     ["/tasks/new/", "/tasks/{id}/edit/", "/tasks/{id}/toggle/", "/tasks/{id}/delete/", "/accounts/logout/"],
 )
-def test_a_form_post_without_the_csrf_token_is_refused_and_changes_nothing(browser, user, path):
+def test_a_form_post_without_the_csrf_token_is_refused_and_changes_nothing(web, user, path):
     task = make_task(user, "Keep me")
 
-    response = browser.post(path.format(id=task.pk), {"title": "Changed", "priority": "high"})
+    response = web.post(path.format(id=task.pk), {"title": "Changed", "priority": "high"})
 
     assert response.status_code == 403
     task.refresh_from_db()
     assert (task.title, task.completed) == ("Keep me", False)
     assert Task.objects.filter(owner=user).count() == 1
-    assert browser.get("/tasks/").status_code == 200  # still logged in
+    assert web.get("/tasks/").status_code == 200  # still logged in
 
 
 @pytest.mark.django_db
@@ -101,10 +94,10 @@ def test_login_and_signup_forms_need_the_csrf_token(path, user):
 
 
 @pytest.mark.django_db
-def test_a_form_post_with_the_csrf_token_goes_through(browser, user):
-    token = csrf_token(browser)
+def test_a_form_post_with_the_csrf_token_goes_through(web, user):
+    token = csrf_token(web)
 
-    response = browser.post("/tasks/new/", {"title": "From the page", "priority": "low", "csrfmiddlewaretoken": token})
+    response = web.post("/tasks/new/", {"title": "From the page", "priority": "low", "csrfmiddlewaretoken": token})
 
     assert response.status_code in (200, 302)
     assert Task.objects.filter(owner=user, title="From the page").exists()
