@@ -12,6 +12,32 @@ from chat.tests.test_browser import chat_page, say_and_wait, side_task
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+def let_the_agent_make_a_mess(page) -> list[dict]:
+    """Two tasks, then one turn that adds two, completes one and deletes the other (shown on the
+    page); returns the task list as it was before that turn."""
+    from playwright.sync_api import expect
+
+    say_and_wait(page, "add buy milk")
+    say_and_wait(page, "add call mum")
+    before = page.request.get("/api/tasks/").json()["results"]
+    say_and_wait(page, "add bread, add eggs, mark buy milk as done and delete call mum")
+    expect(side_task(page, "call mum")).to_have_count(0)
+    expect(side_task(page, "buy milk", "tasks-done")).to_have_count(1)
+    return before
+
+
+def the_mess_is_gone(page, before: list[dict]) -> None:
+    """The side panel and the API show the list exactly as `before` (ids and all)."""
+    from playwright.sync_api import expect
+
+    expect(side_task(page, "bread")).to_have_count(0)
+    expect(side_task(page, "eggs")).to_have_count(0)
+    expect(side_task(page, "call mum")).to_have_count(1)
+    expect(side_task(page, "buy milk")).to_have_count(1)
+    expect(side_task(page, "buy milk", "tasks-done")).to_have_count(0)
+    assert page.request.get("/api/tasks/").json()["results"] == before
+
+
 def test_undo_that_puts_the_list_and_the_side_panel_back_exactly(browser_person):
     from playwright.sync_api import expect
 
@@ -25,14 +51,8 @@ def test_undo_that_puts_the_list_and_the_side_panel_back_exactly(browser_person)
         ),
     )
     page = chat_page(person)
-    say_and_wait(page, "add buy milk")
-    say_and_wait(page, "add call mum")
-    before = page.request.get("/api/tasks/").json()["results"]
-
-    say_and_wait(page, "add bread, add eggs, mark buy milk as done and delete call mum")
+    before = let_the_agent_make_a_mess(page)
     expect(side_task(page, "bread")).to_have_count(1)
-    expect(side_task(page, "call mum")).to_have_count(0)
-    expect(side_task(page, "buy milk", "tasks-done")).to_have_count(1)
     ends = [f for f in frames if f.get("type") == "turn.end"]
     assert ends[-1].get("undoable") is True, ends[-1]
 
@@ -40,12 +60,7 @@ def test_undo_that_puts_the_list_and_the_side_panel_back_exactly(browser_person)
 
     reply = page.locator(".msg.assistant .bubble").last
     expect(reply).to_contain_text("brought back “Call mum”")
-    expect(side_task(page, "bread")).to_have_count(0)
-    expect(side_task(page, "eggs")).to_have_count(0)
-    expect(side_task(page, "call mum")).to_have_count(1)
-    expect(side_task(page, "buy milk")).to_have_count(1)
-    expect(side_task(page, "buy milk", "tasks-done")).to_have_count(0)
-    assert page.request.get("/api/tasks/").json()["results"] == before
+    the_mess_is_gone(page, before)
     activity = page.request.get("/api/activity/?door=chat").json()["results"]
     assert re.match(r"Chat · \w+ \(undo\)", activity[0]["summary"])
 
@@ -55,13 +70,8 @@ def test_the_undo_button_under_a_reply_puts_the_list_and_the_side_panel_back_exa
 
     person = browser_person("ulrich")
     page = chat_page(person)
-    say_and_wait(page, "add buy milk")
-    say_and_wait(page, "add call mum")
-    before = page.request.get("/api/tasks/").json()["results"]
-    # Turns that only added one task each offer their own Undo; the mess below is what we take back.
-    say_and_wait(page, "add bread, add eggs, mark buy milk as done and delete call mum")
-    expect(side_task(page, "call mum")).to_have_count(0)
-    expect(side_task(page, "buy milk", "tasks-done")).to_have_count(1)
+    # Turns that only added one task each offer their own Undo; the mess is what we take back.
+    before = let_the_agent_make_a_mess(page)
 
     reply = page.locator(".msg.assistant").last
     bar = reply.locator(".undo-bar")
@@ -76,12 +86,7 @@ def test_the_undo_button_under_a_reply_puts_the_list_and_the_side_panel_back_exa
     expect(bar.locator(".undo-state")).to_have_text("Undone")
     expect(bar.locator(".undo-what")).to_have_text("Removed “Bread”, “Eggs”; brought back “Call mum”; reopened “Buy milk”.")
     expect(bar.get_by_role("button")).to_have_count(0)
-    expect(side_task(page, "bread")).to_have_count(0)
-    expect(side_task(page, "eggs")).to_have_count(0)
-    expect(side_task(page, "call mum")).to_have_count(1)
-    expect(side_task(page, "buy milk")).to_have_count(1)
-    expect(side_task(page, "buy milk", "tasks-done")).to_have_count(0)
-    assert page.request.get("/api/tasks/").json()["results"] == before
+    the_mess_is_gone(page, before)
     screenshot(page, "chat-undone-desktop")
 
     # The conversation opened again offers Undo on its saved replies; the one taken back says so.

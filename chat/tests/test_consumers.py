@@ -150,11 +150,17 @@ async def test_a_second_turn_continues_the_same_conversation(user, alice_headers
     await comm.disconnect()
 
 
-async def test_cancel_stops_the_turn_and_saves_the_partial_reply_as_interrupted(user, alice_headers, held_after_first_delta):
-    comm, _ = await open_socket(alice_headers)
+async def held_mid_reply(headers) -> tuple[WebsocketCommunicator, list[dict], int]:
+    """A socket whose turn has streamed its first words and is held there (held_after_first_delta):
+    the socket, the frames so far and the conversation's id."""
+    comm, _ = await open_socket(headers)
     await comm.send_json_to(message_frame("add buy milk tomorrow"))
     frames = await frames_until(comm, "delta")
-    conversation_id = frames[0]["conversation_id"]
+    return comm, frames, frames[0]["conversation_id"]
+
+
+async def test_cancel_stops_the_turn_and_saves_the_partial_reply_as_interrupted(user, alice_headers, held_after_first_delta):
+    comm, frames, conversation_id = await held_mid_reply(alice_headers)
     partial = "".join(f["text"] for f in frames if f["type"] == "delta")
 
     await comm.send_json_to({"type": "cancel"})
@@ -174,10 +180,7 @@ async def test_cancel_stops_the_turn_and_saves_the_partial_reply_as_interrupted(
 
 
 async def test_a_second_message_while_a_turn_runs_gets_busy_and_the_turn_goes_on(user, alice_headers, held_after_first_delta):
-    comm, _ = await open_socket(alice_headers)
-    await comm.send_json_to(message_frame("add buy milk tomorrow"))
-    frames = await frames_until(comm, "delta")
-    conversation_id = frames[0]["conversation_id"]
+    comm, frames, conversation_id = await held_mid_reply(alice_headers)
 
     await comm.send_json_to(message_frame("add walk the dog", conversation_id))
     error = await next_frame_of(comm, "error")
@@ -190,10 +193,7 @@ async def test_a_second_message_while_a_turn_runs_gets_busy_and_the_turn_goes_on
 
 
 async def test_disconnecting_mid_turn_saves_the_partial_reply_as_interrupted(user, alice_headers, held_after_first_delta):
-    comm, _ = await open_socket(alice_headers)
-    await comm.send_json_to(message_frame("add buy milk tomorrow"))
-    frames = await frames_until(comm, "delta")
-    conversation_id = frames[0]["conversation_id"]
+    comm, frames, conversation_id = await held_mid_reply(alice_headers)
 
     await comm.disconnect()
 
