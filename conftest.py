@@ -42,6 +42,20 @@ def anon_client():
 
 
 @pytest.fixture
+def server_database_url(tmp_path):
+    """A database of its own for a server process a test starts (and may kill): a scratch
+    PostgreSQL database when the suite runs on PostgreSQL, else a SQLite file."""
+    from core.tests.live_daphne import scratch_postgres_database
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'server.sqlite3'}"
+        return
+    with scratch_postgres_database(url) as database_url:
+        yield database_url
+
+
+@pytest.fixture
 def web(user):
     """The user's browser as Django's test client sees it: signed in by session, held to CSRF
     (core.tests.pages posts forms with their token). Real Chromium is the `browser` fixture."""

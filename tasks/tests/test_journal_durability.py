@@ -6,21 +6,7 @@ import sys
 
 import pytest
 
-
-@pytest.fixture
-def server_database_url(tmp_path):
-    """A database of its own for the killed process: PostgreSQL when the suite runs on it, else a file."""
-    import os
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'journal.sqlite3'}"
-        return
-    with scratch_postgres_database(url) as database_url:
-        yield database_url
-
-from core.tests.live_daphne import ROOT, migrate, scratch_postgres_database, server_env
-
+from core.tests.live_daphne import ROOT, migrate, server_env
 
 
 def _run(env: dict[str, str], code: str) -> str:
@@ -47,7 +33,7 @@ print(list(Task.objects.values_list("title", flat=True)), list(TaskChange.object
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["after_task_write", "after_journal_write"])
-def test_a_process_killed_mid_write_leaves_neither_the_change_nor_its_entry(server_database_url, point):  # noqa: F811
+def test_a_process_killed_mid_write_leaves_neither_the_change_nor_its_entry(server_database_url, point):
     env = server_env(database_url=server_database_url)
     migrate(env)
     task_id = _run(env, SETUP)

@@ -19,7 +19,7 @@ from chat.turn import ChatTurn
 from tasks.models import Task
 from tasks.tests.factories import make_task
 
-from core.tests.live_daphne import LiveDaphne, migrate, scratch_postgres_database, server_env
+from core.tests.live_daphne import LiveDaphne, migrate, server_env
 
 PASSWORD = "Durable-pass-4411"
 
@@ -42,19 +42,6 @@ def frames_until(ws, *types: str, timeout: float = 30) -> list[dict]:
         frames.append(frame)
         if frame["type"] in types:
             return frames
-
-
-@pytest.fixture
-def server_database_url(tmp_path: Path):
-    """A database of its own for the live server: PostgreSQL when the suite runs on it, else a file."""
-    import os
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'durable.sqlite3'}"
-        return
-    with scratch_postgres_database(url) as database_url:
-        yield database_url
 
 
 @pytest.mark.slow
