@@ -74,7 +74,7 @@ def test_request_bodies_are_json_only_and_reject_unknown_fields(schema):
             assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
     task_request = schema["components"]["schemas"]["TaskRequest"]
     assert task_request["additionalProperties"] is False
-    assert set(task_request["properties"]) == {"title", "description", "completed", "priority", "due_date", "labels", "recurrence"}
+    assert set(task_request["properties"]) == {"title", "description", "completed", "priority", "due_date", "labels", "recurrence", "recurrence_from_completion"}
 
 
 def test_swagger_ui_is_served_from_our_own_static_files(client):
