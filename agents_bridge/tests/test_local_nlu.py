@@ -404,6 +404,14 @@ def test_a_list_request_can_name_a_span_of_due_dates(text, first, last, said):
     assert (a.kind, a.status, a.due_from, a.due_until, a.window) == ("list", "pending", first, last, said)
 
 
+@pytest.mark.parametrize("today", [date(2026, 11, 28), date(2026, 11, 29)])  # a Saturday, a Sunday
+def test_this_week_asked_at_the_weekend_is_the_week_ahead_and_says_so(today):
+    (a,), _ = parse_message("anything coming up this week?", Clock(today))
+    assert (a.due_from, a.due_until, a.window) == (today, date(2026, 12, 6), "in the week ahead")
+    (friday,), _ = parse_message("anything coming up this week?", Clock(date(2026, 11, 27)))
+    assert (friday.due_until, friday.window) == (date(2026, 11, 29), "this week")
+
+
 def test_what_was_finished_this_week_is_about_completion_not_due_dates():
     (a,), _ = parse_message("what did I finish this week", CLOCK)
     assert (a.status, a.due_filter, a.window) == ("completed", None, None)

@@ -7,7 +7,7 @@ the development database leaves no trace.
 
 Case format (cases.json, conversation.json):
   {"id": "...", "setup": [{"title", "completed"?, "priority"?, "due"?: "+1d", "description"?, "labels"?, "recurrence"?}],
-   "turns": [{"say": "...", "reply_contains"?: [...], "reply_excludes"?: [...]}],
+   "turns": [{"say": "...", "reply_contains"?: [word or [any of these words], ...], "reply_excludes"?: [...]}],
    "expect": {"tasks": [{"title", "completed"?, "priority"?, "due"?, "description_contains"?,
                          "labels"?: [names, any order and case], "recurrence"?: RRULE text or "" (none)}],
               "absent": [titles], "count": N, "unchanged": true}}
@@ -233,10 +233,11 @@ async def run_case(case: dict[str, Any]) -> CaseResult:
             result.transcript.append((text, reply))
             if errors or chat.status != "complete":
                 result.problems.append(f"turn {text!r} ended {chat.status}: {errors}")
-            for word in turn.get("reply_contains", []):
-                word = _fill(word, ids, missing_id)
-                if word.lower() not in reply.lower():
-                    result.problems.append(f"reply to {text!r} lacks {word!r}")
+            for wanted in turn.get("reply_contains", []):
+                # A list is any one of its words: "Wed" or "tomorrow", when Wednesday is tomorrow.
+                words = [_fill(word, ids, missing_id) for word in _options(wanted)]
+                if not any(word.lower() in reply.lower() for word in words):
+                    result.problems.append(f"reply to {text!r} lacks {' or '.join(map(repr, words))}")
             for word in turn.get("reply_excludes", []):
                 if word.lower() in reply.lower():
                     result.problems.append(f"reply to {text!r} should not mention {word!r}")

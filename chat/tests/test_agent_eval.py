@@ -55,3 +55,12 @@ def test_a_wrong_outcome_is_reported_as_a_failure():
     problems = check_state(expect, tasks, [], [], today)
     assert len(problems) == 4
     assert resolve_due("next:mon", today) == date(2026, 11, 30) and resolve_due("weekday:mon", today) == date(2026, 11, 30)
+
+
+@pytest.mark.parametrize("day", ["2026-12-05", "2026-12-06", "2026-12-08"])  # a Saturday, a Sunday, a Tuesday
+def test_cases_about_the_week_pass_on_any_weekday_the_eval_runs(user, day):
+    # "anything coming up this week?" with a task due in two days, and "when am I supposed to call
+    # mom?" with it due on Wednesday, once failed when the eval ran on a weekend or a Tuesday.
+    out = io.StringIO()
+    call_command("agent_eval", "--case", "h-list-upcoming-week", "--case", "ask-when-is-mom-call", "--as-of", day, stdout=out)
+    assert out.getvalue().strip().splitlines()[-1] == "2 passed, 0 failed"

@@ -31,6 +31,10 @@ def _due_window(work: str, clock: Clock) -> tuple[date, date, str, tuple[int, in
     sunday = today + timedelta(days=6 - today.weekday())
     m = re.search(r"\b(?:(?:for\s+)?the\s+rest\s+of\s+(?:the|this)\s+week|this\s+week|for\s+the\s+week)\b", work)
     if m:
+        if today.weekday() >= 5:
+            # On a Saturday or Sunday "this week" has a day or two left; asked then, it means the
+            # week ahead (as a calendar's "this week" does from Sunday on): today to next Sunday.
+            return today, sunday + timedelta(days=7), "in the week ahead", m.span()
         return today, sunday, "this week", m.span()
     m = re.search(r"\bnext\s+week\b", work)
     if m:
