@@ -138,6 +138,9 @@ class _NameList(models.Field):
         return json.loads(value) if isinstance(value, str) else list(value)
 
 
+NAME_LIST = _NameList()  # for reading such a column outside a queryset (selectors._OneTaskStatement)
+
+
 class LabelNames(models.Subquery):
     """A task's label names as a column of the task's own row (`tasks.annotate(names=LabelNames())`),
     so one task is read with its labels in one statement: ARRAY(SELECT ...) on PostgreSQL,

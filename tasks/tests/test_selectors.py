@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 
 from tasks import labels, selectors, services
+from tasks.models import Task
 from tasks.selectors import TaskFilters, TaskNotFound
 from tasks.tests.factories import make_task
 
@@ -250,3 +251,17 @@ def test_the_agenda_order_puts_open_tasks_soonest_due_first_and_undated_and_done
     make_task(user, "today", due_date=TODAY)
     ordered = selectors.task_list(user=user, filters=TaskFilters(ordering=selectors.AGENDA), today=TODAY)
     assert titles(ordered) == ["late", "today", "next week", "undated", "done early"]
+
+
+def test_one_task_read_by_its_compiled_statement_is_the_orms_task_with_its_labels(user, other_user):
+    mine = make_task(user, "Mine", labels=["work", "Admin", "home"], description="notes", priority="high")
+    theirs = make_task(other_user, "Theirs", labels=["secret"])
+    read = selectors.task_get(user=user, task_id=mine.pk)
+    orm = Task.objects.get(pk=mine.pk)
+    assert [getattr(read, f.attname) for f in Task._meta.concrete_fields] == [getattr(orm, f.attname) for f in Task._meta.concrete_fields]
+    assert read.label_names == ["Admin", "home", "work"]
+    # The same statement, other values each call: their task is theirs alone.
+    assert selectors.task_get(user=other_user, task_id=theirs.pk).label_names == ["secret"]
+    with pytest.raises(TaskNotFound):
+        selectors.task_get(user=user, task_id=theirs.pk)
+    assert selectors.task_get(user=user, task_id=make_task(user, "Bare").pk).label_names == []
