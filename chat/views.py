@@ -48,8 +48,9 @@ def chat_app_page(request):
     done = selectors.task_list(user=request.user, filters=selectors.TaskFilters(completed=True), today=today)
     overdue = selectors.task_list(user=request.user, filters=selectors.TaskFilters(overdue=True), today=today)
     context = {
-        "pending_tasks": list(pending[:SIDE_PENDING_LIMIT]),
-        "done_tasks": list(done[:SIDE_DONE_LIMIT]),
+        # Each side task shows its labels: one query for all of them, not one per task.
+        "pending_tasks": list(pending.with_label_names(request.user.pk)[:SIDE_PENDING_LIMIT]),
+        "done_tasks": list(done.with_label_names(request.user.pk)[:SIDE_DONE_LIMIT]),
         "counts": {"pending": pending.count(), "completed": done.count(), "overdue": overdue.count()},
         "today": today,
         "max_message_chars": settings.CHAT_MAX_MESSAGE_CHARS,

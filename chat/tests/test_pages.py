@@ -106,3 +106,22 @@ def test_the_side_list_shows_overdue_tasks_first_then_by_due_date_then_undated(u
     html = alice_browser.get("/chat/").content.decode()
     pending = html.split('id="tasks-pending"')[1].split("</ul>")[0]
     assert re.findall(r'class="side-task-title"[^>]*>([^<]+)<', pending) == ["Late", "Next week", "Undated"]
+
+
+def test_the_side_list_shows_each_tasks_labels_in_one_query_however_many_tasks(user, other_user, alice_browser):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_task(user, "Buy milk", labels=["groceries", "Errands"])
+    make_task(user, "Paid rent", labels=["home"], completed=True)
+    make_task(other_user, "Theirs", labels=["secret"])
+    with CaptureQueriesContext(connection) as few:
+        html = alice_browser.get("/chat/").content.decode()
+    pending = html.split('id="tasks-pending"')[1].split("</ul>")[0]
+    assert pending.index("#Errands") < pending.index("#groceries") and "#secret" not in html
+    for i in range(5):
+        make_task(user, f"Task {i}", labels=[f"label{i}", "groceries"], completed=i % 2 == 0)
+    with CaptureQueriesContext(connection) as many:
+        html = alice_browser.get("/chat/").content.decode()
+    assert html.count("#groceries") == 6
+    assert len(many) == len(few)
