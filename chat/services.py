@@ -165,10 +165,11 @@ def reply_save(
         # answered. Its row, now locked, must still be there for the reply to go in; if it is not,
         # the reply has no home, and saving it would break the foreign key at commit.
         if not Conversation.objects.filter(pk=conversation_id, owner_id=user.pk).update(**update):
+            changed_tasks = bool(changes and tool_calls) and journal.batch_has_changes(user=user, batch=changes.batch)
             raise ConversationGone(
                 "conversation_not_found",
                 "That conversation was deleted while the assistant was answering, so its reply was not kept."
-                + (" The task changes it made stand; the activity page lists them." if changes and tool_calls else ""),
+                + (" The task changes it made stand; the activity page lists them." if changed_tasks else ""),
             )
         message = Message.objects.create(
             conversation_id=conversation_id,

@@ -29,7 +29,9 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial.setdefault("recurrence", repeat_as_typed(self.instance))
+            self.initial.setdefault(
+                "recurrence", recurrence.as_typed(self.instance.recurrence, self.instance.recurrence_from_completion, timezone.localdate())
+            )
             self.initial.setdefault("labels", ", ".join(task_label_names(self.instance)))
 
     def _post_clean(self):
@@ -45,19 +47,6 @@ class TaskForm(forms.ModelForm):
         if "labels" in self.changed_data:
             fields["labels"] = [name for name in (n.strip() for n in self.cleaned_data["labels"].split(",")) if name]
         return fields
-
-
-def repeat_as_typed(task: Task) -> str:
-    """The repeat as a person would type it ("every 3 days after it is done") when those words
-    read back as the same rule, else its RRULE text: both say "every!", which RRULE cannot."""
-    if not task.recurrence:
-        return ""
-    words = task.recurrence_text
-    try:
-        same = recurrence.parse(words, timezone.localdate()).rule == recurrence.Rule(task.recurrence, task.recurrence_from_completion)
-    except recurrence.RecurrenceError:
-        same = False
-    return words if same else task.recurrence
 
 
 class QuickAddForm(forms.Form):

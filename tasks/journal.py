@@ -147,6 +147,11 @@ def record_many(changes: list[TaskChange]) -> None:
             counts.tasks_changed(owner_id)
 
 
+def batch_has_changes(*, user: AbstractBaseUser, batch: uuid.UUID) -> bool:
+    """Whether a chat turn or MCP call (its batch) changed any of the user's tasks."""
+    return TaskChange.objects.filter(owner_id=user.pk, batch=batch).exists()
+
+
 def link_message(*, user: AbstractBaseUser, batch: uuid.UUID, message_id: int) -> int:
     """Ties a chat turn's changes to its assistant message once the reply is saved; how many."""
     return TaskChange.objects.filter(owner_id=user.pk, batch=batch).update(message_id=message_id)

@@ -397,6 +397,19 @@ def describe(rrule: str, from_completion: bool = False) -> str:
 # --- what the services and the API take ---
 
 
+def as_typed(rrule: str, from_completion: bool, today: date) -> str:
+    """The repeat as a person would type it ("every 3 days after it is done") when those words
+    read back as the same rule, else its RRULE text: both say "every!", which RRULE cannot."""
+    if not rrule:
+        return ""
+    words = describe(rrule, from_completion)
+    try:
+        same = parse(words, today).rule == Rule(rrule, from_completion)
+    except RecurrenceError:
+        same = False
+    return words if same else rrule
+
+
 def is_rule_text(value: str) -> bool:
     """RRULE text ("FREQ=...", "RRULE:FREQ=..."), which cannot say "every!", rather than words."""
     return re.match(r"(?i)\s*(rrule:)?\s*freq\s*=", value) is not None

@@ -592,3 +592,13 @@ def test_conversation_get_treats_anything_that_is_not_an_id_as_not_found(user, r
     make_conversation(user)
     with pytest.raises(selectors.ConversationNotFound):
         selectors.conversation_get(user=user, conversation_id=raw_id)
+
+
+async def test_a_conversation_deleted_mid_turn_that_only_read_tasks_does_not_claim_changes(user, monkeypatch):
+    await sync_to_async(make_task)(user, "Buy milk")
+    use_model(monkeypatch, deleting_model(tool_step("list_tasks", {}), reply_step("You have one task.")))
+    turn = ChatTurn(user=user, text="what's on my list?")
+    await turn.start()
+    frames = [frame async for frame in turn.stream()]
+    assert frames[-2]["code"] == "conversation_not_found"
+    assert "not kept" in frames[-2]["detail"] and "task changes" not in frames[-2]["detail"]

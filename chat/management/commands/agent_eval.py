@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from chat.evals.harness import EVAL_TIMEZONE, load_cases, report, run_eval
 
@@ -41,7 +41,10 @@ class Command(BaseCommand):
         if as_of is None:
             results = asyncio.run(run_eval(case_ids=cases, cases=loaded))
         else:
-            import time_machine  # development only (requirements-dev.txt)
+            try:
+                import time_machine  # development only (requirements-dev.txt)
+            except ImportError:
+                raise CommandError("--as-of needs time-machine: `make install-dev` installs it.") from None
 
             with time_machine.travel(datetime.combine(as_of, time(12), ZoneInfo(EVAL_TIMEZONE)), tick=True):
                 results = asyncio.run(run_eval(case_ids=cases, cases=loaded))
